@@ -1,0 +1,167 @@
+"""The linted project's own modules: where they live and their astroid trees.
+
+Only files under the project's roots are ever read, and never a module of the libraries in
+`DEPENDENCIES`, so results do not depend on what is installed and nothing installed is parsed.
+Modules are read, never imported or executed.
+"""
+import ast
+import gc
+import os
+import tokenize
+from collections import OrderedDict
+from contextlib import contextmanager
+
+from astroid import MANAGER, nodes
+from astroid.rebuilder import TreeRebuilder
+
+# Top-level packages that are recognised by name and must never be read (their classes are
+# decided from qualified names and the catalog).
+DEPENDENCIES = frozenset({
+    "keras", "tensorflow", "tf_keras", "torch", "jax", "jaxlib", "flax", "numpy",
+    "tensorflow_addons", "tensorflow_hub",
+})
+_CACHE_SIZE = 256  # parsed modules kept per process
+
+
+@contextmanager
+def _collector_paused():
+    # Building a tree allocates many small objects that live as long as the tree; the cyclic
+    # collector would otherwise scan them again and again (about 2/3 of astroid's build time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def build(tree, source, modname, path, package):
+    """The astroid tree for an already parsed stdlib tree (no second parse, no transforms).
+
+    Does the two steps of astroid's own post-build that need no inference: names imported with
+    `from m import n` become locals, and `self.x = ...` in a method becomes an instance attribute.
+    astroid's version of the second infers `self`, which can make it load Keras.
+    """
+    with _collector_paused():
+        builder = TreeRebuilder(MANAGER, data=source)
+        module = builder.visit_module(tree, modname, path, package)
+        for node, global_names in builder._import_from_nodes:
+            for name, asname in node.names:
+                if name == "*":
+                    continue  # resolved on demand (resolve.py), never by importing
+                name = asname or name
+                scope = module if name in global_names else node.parent
+                scope.set_local(name, node)
+                scope.scope().locals[name].sort(key=lambda n: n.fromlineno or 0)
+        for target in builder._delayed_assattr:
+            classdef = _self_class(target)
+            if classdef is not None:
+                classdef.instance_attrs.setdefault(target.attrname, []).append(target)
+    return module
+
+
+def _self_class(target):
+    """The class whose instance `target` (an AssignAttr) assigns to, when it is `self.x`."""
+    func = target.frame()
+    if not isinstance(target.expr, nodes.Name) or not isinstance(func, nodes.FunctionDef):
+        return None
+    args = func.args.posonlyargs + (func.args.args or [])
+    if not args or args[0].name != target.expr.name or not isinstance(func.parent, nodes.ClassDef):
+        return None
+    # A staticmethod's or classmethod's first parameter is no instance. Read the decorators by
+    # name: astroid's `FunctionDef.type` infers them, which may load the libraries they come from.
+    for decorator in func.decorators.nodes if func.decorators else ():
+        name = getattr(decorator, "name", None) or getattr(decorator, "attrname", None)
+        if name in ("staticmethod", "classmethod"):
+            return None
+    return func.parent
+
+
+def roots_for(filename):
+    """Folders absolute imports may start from: the top of the file's package, its folder, cwd."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    top = folder
+    while os.path.isfile(os.path.join(top, "__init__.py")):
+        parent = os.path.dirname(top)
+        if parent == top:
+            break
+        top = parent
+    roots = [top, folder, os.getcwd()]
+    return tuple(dict.fromkeys(roots))
+
+
+def module_name(filename, roots):
+    """Dotted name of the file relative to its package top, and whether it is a package."""
+    path = os.path.abspath(filename)
+    rel = os.path.relpath(path, roots[0])
+    parts = rel[:-3].split(os.sep) if rel.endswith(".py") else [os.path.basename(path)]
+    package = parts[-1] == "__init__"
+    if package:
+        parts = parts[:-1]
+    if not parts or any(not p.isidentifier() for p in parts):
+        parts = [os.path.splitext(os.path.basename(path))[0] or "module"]
+    return ".".join(parts), package
+
+
+class Project:
+    """The modules one linted file can see: itself (as flake8 read it) and its project's files."""
+
+    _cache = OrderedDict()  # (path, mtime_ns, size) -> astroid module or None; process-wide
+    _located = {}  # (roots, modname) -> path or None
+
+    def __init__(self, filename, tree, source):
+        self.roots = roots_for(filename)
+        self.modname, package = module_name(filename, self.roots)
+        self.module = build(tree, source, self.modname, os.path.abspath(filename), package)
+
+    def load(self, modname):
+        """The astroid tree of a project module, or None (not in the project, unreadable)."""
+        if modname == self.modname:
+            return self.module
+        if modname.split(".")[0] in DEPENDENCIES:
+            return None
+        path = self._locate(modname)
+        if path is None:
+            return None
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        cache = Project._cache
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        module = _read(path, modname)
+        cache[key] = module
+        if len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+        return module
+
+    def _locate(self, modname):
+        key = (self.roots, modname)
+        if key not in Project._located:
+            Project._located[key] = _find(self.roots, modname.split("."))
+        return Project._located[key]
+
+
+def _find(roots, parts):
+    for root in roots:
+        base = os.path.join(root, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _read(path, modname):
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(True)).__next__)
+        source = raw.decode(encoding)
+        tree = ast.parse(source, filename=path)
+        return build(tree, source, modname, path, os.path.basename(path) == "__init__.py")
+    except (SyntaxError, ValueError, UnicodeError, OSError, RecursionError, MemoryError):
+        return None

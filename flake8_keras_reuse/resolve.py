@@ -1,0 +1,286 @@
+"""Resolution: which class a name or an expression denotes, from imports and the project's code.
+
+Names are followed back to their binding with astroid's `lookup()`: an import gives a qualified
+name (decided by the catalog, never imported), a class or function of the project is read from
+its module. Anything else is unknown, and unknown means no finding.
+"""
+from dataclasses import dataclass
+
+from astroid import nodes
+
+from . import catalog
+
+MAX_DEPTH = 25  # how far one resolution may chase names, re-exports, factories and bases
+
+
+@dataclass(frozen=True)
+class Held:
+    """The class of the layer an attribute holds."""
+
+    name: str  # as the user wrote it (a user subclass keeps its own name)
+    layer: catalog.LayerClass  # the Keras class it is or derives from
+
+
+class Resolver:
+    def __init__(self, project, extra=None):
+        self.project = project
+        self.extra = extra or {}
+        self._keras = {}
+
+    # -- what a name refers to -------------------------------------------------------------
+    def referents(self, node, depth=0):
+        """What an expression names: qualified names (str) and project classes or functions.
+
+        None when any part of it is unknown.
+        """
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, nodes.Name):
+            try:
+                _, bindings = node.lookup(node.name)
+            except Exception:  # astroid lookup on odd trees; unknown, not a crash
+                return None
+            return self._bindings(node.name, bindings, depth) if bindings else None
+        if isinstance(node, nodes.Attribute):
+            bases = self.referents(node.expr, depth + 1)
+            if bases is None:
+                return None
+            found = []
+            for base in bases:
+                if isinstance(base, str):
+                    more = self._qualified(f"{base}.{node.attrname}", depth + 1)
+                elif isinstance(base, nodes.Module):
+                    more = self._member(base, node.attrname, depth + 1)
+                else:
+                    more = None
+                if more is None:
+                    return None
+                found.extend(more)
+            return found
+        return None
+
+    def _bindings(self, name, bindings, depth):
+        found = []
+        for binding in bindings:
+            more = self._binding(name, binding, depth + 1)
+            if more is None:
+                return None
+            found.extend(more)
+        return found
+
+    def _binding(self, name, binding, depth):
+        if isinstance(binding, nodes.Import):
+            return self._qualified(binding.real_name(name), depth)
+        if isinstance(binding, nodes.ImportFrom):
+            modname = binding.modname
+            if binding.level:
+                try:
+                    modname = binding.root().relative_to_absolute_name(modname, binding.level)
+                except Exception:
+                    return None
+            return self._qualified(f"{modname}.{binding.real_name(name)}", depth)
+        if isinstance(binding, (nodes.ClassDef, nodes.FunctionDef)):
+            return [binding]
+        if isinstance(binding, nodes.AssignName):
+            value = _assigned_value(binding)
+            return None if value is None else self.referents(value, depth)
+        return None
+
+    def _qualified(self, qname, depth):
+        """A dotted name: a project module or member when the project has it, else the name."""
+        if depth > MAX_DEPTH:
+            return None
+        parts = qname.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.project.load(".".join(parts[:cut]))
+            if module is None:
+                continue
+            found = [module]
+            for attr in parts[cut:]:
+                step = []
+                for item in found:
+                    more = self._member(item, attr, depth + 1) if isinstance(item, nodes.Module) \
+                        else None
+                    if more is None:
+                        return None
+                    step.extend(more)
+                found = step
+            return found
+        return [qname]
+
+    def _member(self, module, name, depth):
+        bindings = module.locals.get(name)
+        if not bindings:
+            # `pkg.sub` where sub is a submodule that the package does not import itself.
+            sub = self.project.load(f"{module.name}.{name}")
+            return [sub] if sub is not None else None
+        return self._bindings(name, bindings[-1:], depth)
+
+    # -- what class an object is -----------------------------------------------------------
+    def instance_classes(self, node, depth=0):
+        """The classes an expression's value may be an instance of; None when unknown.
+
+        A `None` constant contributes nothing (layers are often declared None, then built).
+        """
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, nodes.Const) and node.value is None:
+            return []
+        if isinstance(node, nodes.IfExp):
+            return _both(self.instance_classes(node.body, depth + 1),
+                         self.instance_classes(node.orelse, depth + 1))
+        if isinstance(node, nodes.Name):
+            try:
+                _, bindings = node.lookup(node.name)
+            except Exception:
+                return None
+            values = [_assigned_value(b) if isinstance(b, nodes.AssignName) else None
+                      for b in bindings]
+            if not values or None in values:
+                return None
+            found = []
+            for value in values:
+                more = self.instance_classes(value, depth + 1)
+                if more is None:
+                    return None
+                found.extend(more)
+            return found
+        if isinstance(node, nodes.Call):
+            callees = self.referents(node.func, depth + 1)
+            if not callees:
+                return None
+            found = []
+            for callee in callees:
+                more = self._constructed(callee, depth + 1)
+                if more is None:
+                    return None
+                found.extend(more)
+            return found
+        return None
+
+    def _constructed(self, callee, depth):
+        if isinstance(callee, str):
+            layer = catalog.keras_layer(callee, self.extra)
+            return None if layer is None else [Held(layer.name, layer)]
+        if isinstance(callee, nodes.ClassDef):
+            layer = self.layer_base(callee)
+            return None if layer is None else [Held(callee.name, layer)]
+        if isinstance(callee, nodes.FunctionDef):  # a factory: what its returns construct
+            returns = [r for r in callee.nodes_of_class(nodes.Return, skip_klass=_SCOPES)
+                       if r.scope() is callee]
+            if not returns or any(r.value is None for r in returns):
+                return None
+            return _all(self.instance_classes(r.value, depth + 1) for r in returns)
+        return None
+
+    def layer_base(self, classdef, seen=None):
+        """The catalogued Keras layer a project class derives from, nearest base first."""
+        seen = set() if seen is None else seen
+        if id(classdef) in seen or len(seen) > MAX_DEPTH:
+            return None
+        seen.add(id(classdef))
+        for base in classdef.bases:
+            for ref in self.referents(base) or ():
+                if isinstance(ref, str):
+                    layer = catalog.keras_layer(ref, self.extra)
+                elif isinstance(ref, nodes.ClassDef):
+                    layer = self.layer_base(ref, seen)
+                else:
+                    layer = None
+                if layer is not None:
+                    return layer
+        return None
+
+    def is_keras_class(self, classdef, seen=None):
+        """Whether a project class derives, through project classes, from a Keras layer or model."""
+        if id(classdef) in self._keras:
+            return self._keras[id(classdef)]
+        seen = set() if seen is None else seen
+        if id(classdef) in seen or len(seen) > MAX_DEPTH:
+            return False
+        seen.add(id(classdef))
+        result = False
+        for base in classdef.bases:
+            for ref in self.referents(base) or ():
+                if isinstance(ref, str):
+                    result = catalog.is_keras_base(ref) or ref in self.extra
+                elif isinstance(ref, nodes.ClassDef):
+                    result = self.is_keras_class(ref, seen)
+                if result:
+                    break
+            if result:
+                break
+        self._keras[id(classdef)] = result
+        return result
+
+    # -- what an attribute holds ----------------------------------------------------------
+    def held_by(self, classdef, attr):
+        """The layer class `self.<attr>` holds, when every assignment of it agrees; else None."""
+        values = []
+        for cls in self._project_mro(classdef):
+            for assign in cls.instance_attrs.get(attr, ()):
+                if not _declaration_only(assign):
+                    values.append(_assigned_value(assign))
+            for assign in cls.locals.get(attr, ()):
+                if _declaration_only(assign):
+                    continue
+                if isinstance(assign, nodes.AssignName):
+                    values.append(_assigned_value(assign))
+                else:
+                    values.append(None)  # a method, nested class or import of that name
+        if not values or None in values:
+            return None
+        found = _all(self.instance_classes(v) for v in values)
+        if not found:
+            return None
+        categories = {h.layer.category for h in found}
+        names = {h.name for h in found}
+        if len(categories) != 1:
+            return None
+        if len(names) == 1:
+            return found[0]
+        layer = found[0].layer
+        return Held(" or ".join(sorted(names)), layer)
+
+    def _project_mro(self, classdef):
+        order, todo, seen = [], [classdef], set()
+        while todo and len(order) <= MAX_DEPTH:
+            cls = todo.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            order.append(cls)
+            for base in cls.bases:
+                todo.extend(r for r in self.referents(base) or () if isinstance(r, nodes.ClassDef))
+        return order
+
+
+_SCOPES = (nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
+
+
+def _assigned_value(target):
+    """The expression a simple `name = value` / `self.x = value` target receives, else None."""
+    stmt = target.parent
+    if isinstance(stmt, nodes.Assign) and target in stmt.targets:
+        return stmt.value
+    if isinstance(stmt, nodes.AnnAssign) and stmt.target is target:
+        return stmt.value
+    return None
+
+
+def _declaration_only(target):
+    """`x: Layer` without a value annotates; it assigns nothing."""
+    return isinstance(target.parent, nodes.AnnAssign) and target.parent.value is None
+
+
+def _both(a, b):
+    return None if a is None or b is None else a + b
+
+
+def _all(results):
+    found = []
+    for result in results:
+        if result is None:
+            return None
+        found.extend(result)
+    return found
