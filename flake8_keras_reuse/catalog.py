@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 # Categories whose reuse is reported, and by which code (see messages.py).
-REPORTED = {"stats": "KR001", "weights": "KR002"}
+REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002"}
 
 
 @dataclass(frozen=True)

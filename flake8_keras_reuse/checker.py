@@ -25,6 +25,10 @@ def check(tree, source, filename, extra=None):
                 held[reuse.slot] = resolver.held_by(cls, reuse.slot)
             layer = held[reuse.slot]
             code = layer and catalog.REPORTED.get(layer.layer.category)
+            # The same unchanged tensor through the same weights is a recomputation, not a
+            # second input sharing them; statistics, though, would still be updated twice.
+            if code == "KR002" and reuse.same_input:
+                continue
             if code:
                 found.add((reuse.line, reuse.col, messages.format_reuse(code, reuse, layer)))
     return sorted(found)

@@ -3,14 +3,16 @@
 Works on the stdlib `ast` tree flake8 already parsed, so it costs next to nothing on files with no
 reuse; only what it finds is handed to resolution (astroid) to learn the layer's class.
 
-The walk is a small abstract interpreter. Its state is the set of attributes already called on
-some path to the current point, with the site of the first call. Branches that exclude each other
-(if/else, try/except, early return, conditional expressions, match) start from the same state and
-are joined afterwards; a call of an attribute already in the state is a reuse. Helpers (methods,
-properties, nested functions, lambdas) are summarised once per binding of their layer arguments:
-a summary lists the attributes the helper calls, and applying it at a call site counts them there.
+The walk is a small abstract interpreter. Its state records, for each attribute called on some
+path to the current point, where it was called and under which conditions (`if self.pre_norm:`).
+Branches that exclude each other (if/else, try/except, early return, conditional expressions,
+match) start from the same state and are joined afterwards. A call is a reuse when an earlier
+call may have run on the same path: it is not under a condition the earlier one contradicts.
+Helpers (methods, properties, nested functions, lambdas) are summarised once per binding of
+their layer arguments, and applying a summary at a call site counts the layers it calls there.
 """
 import ast
+import itertools
 from dataclasses import dataclass
 
 ENTRY_METHODS = ("call",)
@@ -19,6 +21,8 @@ ENTRY_METHODS = ("call",)
 MAX_HELPER_DEPTH = 40
 # Statements and expressions evaluated per class before the walk gives up on that class.
 MAX_STEPS = 200_000
+# Call records kept per attribute; more only repeat what the first ones prove.
+MAX_RECORDS = 8
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,35 @@ SELF = "self"  # the value of the instance itself
 
 @dataclass(frozen=True)
 class Reuse:
+    """A call site that runs an attribute's layer again in the same forward pass."""
+
     slot: str
     line: int
     col: int
     first_line: int
     in_loop: bool  # the site itself repeats (a loop), rather than a second site
+    via: str = ""  # the helper through which this site calls the layer, if any
+    same_input: bool = False  # every earlier call had the very same, unchanged arguments
+
+
+@dataclass(frozen=True)
+class _Record:
+    site: ast.AST
+    assume: frozenset  # (condition key, truth) pairs under which the call ran
+    args: object  # key of the unchanged arguments, or None when they cannot be compared
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    loop: bool = False
+    assume: frozenset = frozenset()
+    func: object = None  # the function being walked, for its condition keys
+
+    def inside_loop(self):
+        return _Ctx(True, self.assume, self.func)
+
+    def assuming(self, facts):
+        return _Ctx(self.loop, self.assume | facts, self.func)
 
 
 class _TooBig(Exception):
@@ -55,7 +83,7 @@ class _TooBig(Exception):
 
 @dataclass
 class _Summary:
-    calls: dict  # slot -> first site (ast node) inside the helper
+    calls: dict  # slot -> [_Record] of calls inside the helper
     value: object  # what the helper returns, when it is always the same layer or helper
 
 
@@ -76,30 +104,18 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def _is_property(func):
-    for dec in func.decorator_list:
-        name = dec.attr if isinstance(dec, ast.Attribute) else getattr(dec, "id", None)
-        if name in ("property", "cached_property"):
-            return True
-    return False
-
-
 def find_reuses(classdef, module_classes):
-    """Every reuse along the forward path of one class, or [] when it has no `call()`."""
-    methods = class_methods(classdef, module_classes)
-    entry = next((methods[m] for m in ENTRY_METHODS if m in classdef_methods(classdef)), None)
+    """Every reuse along the forward path of one class, or [] when it defines no `call()`."""
+    own = {s.name: s for s in classdef.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
         return []
-    walk = _Walk(methods)
+    walk = _Walk(class_methods(classdef, module_classes))
     try:
         walk.run_entry(entry)
     except (_TooBig, RecursionError):
         return []
     return sorted(walk.reuses.values(), key=lambda r: (r.line, r.col, r.slot))
-
-
-def classdef_methods(classdef):
-    return {s.name for s in classdef.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 class _Walk:
@@ -110,11 +126,12 @@ class _Walk:
         self.active = set()
         self.steps = 0
         self.depth = 0
+        self.versions = itertools.count(1)
+        self.stable = {}  # id(function) -> names its conditions may rely on
 
     # -- functions -------------------------------------------------------------------------
     def run_entry(self, func):
-        state = {}
-        self._apply(Func(func, (), True), [], {}, state, None, False)
+        self._apply(Func(func, (), True), [], {}, {}, None, _Ctx())
 
     def _summary(self, func, args, kwargs):
         params = _bind(func, args, kwargs)
@@ -127,265 +144,399 @@ class _Walk:
         self.depth += 1
         try:
             env = dict(func.env)
-            env.update(params)
+            for name, value in params:
+                self._set(env, name, value)
+            ctx = _Ctx(func=func.node)
             returns = []
             if isinstance(func.node, ast.Lambda):
                 state = {}
-                returns.append(self._expr(func.node.body, env, state, False))
+                returns.append(self._expr(func.node.body, env, state, ctx))
                 exits = [state]
             else:
-                state, exits = self._block(func.node.body, env, {}, False, returns)
+                state, exits = self._block(func.node.body, env, {}, ctx, returns)
                 exits = exits + ([state] if state is not None else [])
-            calls = {}
-            for ex in exits:
-                for slot, site in ex.items():
-                    calls.setdefault(slot, site)
             value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _Summary(calls, value)
+            summary = _Summary(_join(exits) or {}, value)
         finally:
             self.active.discard(key)
             self.depth -= 1
         self.memo[key] = summary
         return summary
 
-    def _apply(self, func, args, kwargs, state, site, loop):
+    def _apply(self, func, args, kwargs, state, site, ctx):
         summary = self._summary(func, args, kwargs)
-        if state is not None:
-            for slot, inner_site in summary.calls.items():
-                self._count(slot, site if site is not None else inner_site, state, loop)
+        via = getattr(func.node, "name", "a lambda") if site is not None else ""
+        # The helper's own records are alternatives or already counted inside it: each is
+        # compared with what ran before the helper was called, never with its siblings.
+        before = dict(state)
+        for slot, records in summary.calls.items():
+            for record in records:
+                if _conflict(record.assume, ctx.assume):
+                    continue  # the helper calls it only under a condition false here
+                here = site if site is not None else record.site
+                args_key = record.args if site is None else None
+                self._count(slot, here, state, ctx.assuming(record.assume), args_key, via,
+                            before.get(slot, ()))
         return summary.value
 
-    def _count(self, slot, site, state, loop):
-        first = state.get(slot)
-        if first is not None or loop:
+    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None):
+        records = state.get(slot, ())
+        if earlier is None:
+            earlier = records
+        earlier = [r for r in earlier if not _conflict(r.assume, ctx.assume)]
+        if earlier or ctx.loop:
             key = (site.lineno, site.col_offset, slot)
-            first_line = (first or site).lineno
-            self.reuses.setdefault(key, Reuse(slot, site.lineno, site.col_offset, first_line,
-                                              first is None))
-        if first is None:
-            state[slot] = site
+            same = (bool(earlier) and not ctx.loop and args_key is not None
+                    and all(r.args == args_key for r in earlier))
+            first = earlier[0].site if earlier else site
+            self.reuses.setdefault(key, Reuse(slot, site.lineno, site.col_offset, first.lineno,
+                                              not earlier, via, same))
+        if len(records) < MAX_RECORDS:
+            state[slot] = records + (_Record(site, ctx.assume, args_key),)
 
     # -- statements ------------------------------------------------------------------------
-    def _block(self, body, env, state, loop, returns):
+    def _block(self, body, env, state, ctx, returns):
         """Run statements; return (state falling through or None, [states that returned])."""
         exits = []
         for stmt in body:
             if state is None:
                 break
-            state, more = self._stmt(stmt, env, state, loop, returns)
+            state, more = self._stmt(stmt, env, state, ctx, returns)
             exits.extend(more)
         return state, exits
 
-    def _stmt(self, stmt, env, state, loop, returns):
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise _TooBig
+    def _stmt(self, stmt, env, state, ctx, returns):
+        self._step()
         if isinstance(stmt, ast.Return):
-            value = self._expr(stmt.value, env, state, loop) if stmt.value else None
+            value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             returns.append(value)
             return None, [state]
         if isinstance(stmt, ast.Raise):
-            self._children(stmt, env, state, loop)
+            self._children(stmt, env, state, ctx)
             return None, []
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            value = self._expr(stmt.value, env, state, loop) if stmt.value else None
+            value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
-                self._bind_target(target, value, env, state, loop,
+                self._bind_target(target, value, env, state, ctx,
                                   exact=not isinstance(stmt, ast.AugAssign))
             return state, []
         if isinstance(stmt, ast.If):
-            self._expr(stmt.test, env, state, loop)
-            return self._alternatives([stmt.body, stmt.orelse], env, state, loop, returns)
+            self._expr(stmt.test, env, state, ctx)
+            when_true, when_false = self._condition(stmt.test, ctx)
+            return self._alternatives([(stmt.body, ctx.assuming(when_true)),
+                                       (stmt.orelse, ctx.assuming(when_false))],
+                                      env, state, returns)
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            return self._loop(stmt, env, state, loop, returns)
+            return self._loop(stmt, env, state, ctx, returns)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
-                self._expr(item.context_expr, env, state, loop)
+                self._expr(item.context_expr, env, state, ctx)
                 if item.optional_vars is not None:
-                    self._bind_target(item.optional_vars, None, env, state, loop, exact=False)
-            return self._block(stmt.body, env, state, loop, returns)
+                    self._bind_target(item.optional_vars, None, env, state, ctx, exact=False)
+            return self._block(stmt.body, env, state, ctx, returns)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            return self._try(stmt, env, state, loop, returns)
+            return self._try(stmt, env, state, ctx, returns)
         if isinstance(stmt, ast.Match):
-            self._expr(stmt.subject, env, state, loop)
-            bodies = [case.body for case in stmt.cases] + [[]]
-            return self._alternatives(bodies, env, state, loop, returns)
+            self._expr(stmt.subject, env, state, ctx)
+            bodies = [(case.body, ctx) for case in stmt.cases] + [([], ctx)]
+            return self._alternatives(bodies, env, state, returns)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            env[stmt.name] = Func(stmt, _closure(env))
+            self._set(env, stmt.name, Func(stmt, _closure(env)))
             return state, []
         if isinstance(stmt, ast.ClassDef):
-            env[stmt.name] = None
+            self._set(env, stmt.name, None)
             return state, []
-        self._children(stmt, env, state, loop)
+        self._children(stmt, env, state, ctx)
         return state, []
 
-    def _alternatives(self, bodies, env, state, loop, returns):
-        falls, exits = [], []
-        for body in bodies:
+    def _alternatives(self, branches, env, state, returns):
+        falls, exits, envs = [], [], []
+        for body, ctx in branches:
             branch_env = dict(env)
-            out, more = self._block(body, branch_env, dict(state), loop, returns)
+            out, more = self._block(body, branch_env, dict(state), ctx, returns)
             exits.extend(more)
             if out is not None:
                 falls.append(out)
-                _merge_env(env, branch_env)
+                envs.append(branch_env)
+        self._join_env(env, envs)
         return _join(falls), exits
 
-    def _loop(self, stmt, env, state, loop, returns):
+    def _loop(self, stmt, env, state, ctx, returns):
+        inner = ctx.inside_loop()
         if isinstance(stmt, ast.While):
-            self._expr(stmt.test, env, state, True)
+            self._expr(stmt.test, env, state, inner)
         else:
-            self._expr(stmt.iter, env, state, loop)
+            self._expr(stmt.iter, env, state, ctx)
             # The loop variable changes with each iteration: whatever it holds is not one layer.
-            self._bind_target(stmt.target, None, env, state, loop, exact=False)
-        body_state, exits = self._block(stmt.body, env, dict(state), True, returns)
+            self._bind_target(stmt.target, None, env, state, ctx, exact=False)
+        body_env = dict(env)
+        body_state, exits = self._block(stmt.body, body_env, dict(state), inner, returns)
         # The body may run zero times, so what follows sees both the state before and after it.
+        self._join_env(env, [env, body_env])
         after = _join([state] + ([body_state] if body_state is not None else []))
-        out, more = self._block(stmt.orelse, env, after, loop, returns)
+        out, more = self._block(stmt.orelse, env, after, ctx, returns)
         return out, exits + more
 
-    def _try(self, stmt, env, state, loop, returns):
-        body_out, exits = self._block(stmt.body, env, dict(state), loop, returns)
+    def _try(self, stmt, env, state, ctx, returns):
+        body_out, exits = self._block(stmt.body, env, dict(state), ctx, returns)
         if body_out is not None and stmt.orelse:
-            body_out, more = self._block(stmt.orelse, env, body_out, loop, returns)
+            body_out, more = self._block(stmt.orelse, env, body_out, ctx, returns)
             exits += more
         # A handler replaces the part of the body that raised: count it as an alternative.
         falls = [body_out] if body_out is not None else []
         for handler in stmt.handlers:
-            out, more = self._block(handler.body, dict(env), dict(state), loop, returns)
+            out, more = self._block(handler.body, dict(env), dict(state), ctx, returns)
             exits += more
             if out is not None:
                 falls.append(out)
         out = _join(falls)
         if stmt.finalbody:
             out, more = self._block(stmt.finalbody, env, out if out is not None else dict(state),
-                                    loop, returns)
+                                    ctx, returns)
             exits += more
         return out, exits
 
-    def _bind_target(self, target, value, env, state, loop, exact):
+    def _bind_target(self, target, value, env, state, ctx, exact):
         if isinstance(target, ast.Name):
-            env[target.id] = value if exact else None
+            self._set(env, target.id, value if exact else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
-                self._bind_target(elt, None, env, state, loop, exact=False)
+                self._bind_target(elt, None, env, state, ctx, exact=False)
         elif isinstance(target, ast.Starred):
-            self._bind_target(target.value, None, env, state, loop, exact=False)
+            self._bind_target(target.value, None, env, state, ctx, exact=False)
         else:
-            self._children(target, env, state, loop)
+            self._children(target, env, state, ctx)
+
+    def _set(self, env, name, value):
+        env[name] = value
+        env[("version", name)] = next(self.versions)
+
+    def _join_env(self, env, branch_envs):
+        """After alternatives, a name keeps its value only when every branch agrees on it."""
+        if not branch_envs:
+            return
+        for name in set().union(*branch_envs):
+            values = [b.get(name) for b in branch_envs]
+            if all(v == values[0] for v in values):
+                env[name] = values[0]
+            elif isinstance(name, tuple):
+                env[name] = next(self.versions)
+            else:
+                env[name] = None
+
+    # -- conditions ------------------------------------------------------------------------
+    def _condition(self, test, ctx):
+        """Facts known in the true and in the false branch of `if test:`."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            when_true, when_false = self._condition(test.operand, ctx)
+            return when_false, when_true
+        if isinstance(test, ast.BoolOp):
+            parts = [self._condition(v, ctx) for v in test.values]
+            if isinstance(test.op, ast.And):  # all true when true; nothing known when false
+                return frozenset().union(*(p[0] for p in parts)), frozenset()
+            return frozenset(), frozenset().union(*(p[1] for p in parts))
+        key = self._condition_key(test, ctx.func)
+        if key is None:
+            return frozenset(), frozenset()
+        truth = True
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            negated = {ast.IsNot: ast.Is, ast.NotEq: ast.Eq, ast.NotIn: ast.In}
+            op = type(test.ops[0])
+            if op in negated:
+                truth = False
+                key = key.replace(op.__name__, negated[op].__name__, 1)
+        return frozenset({(key, truth)}), frozenset({(key, not truth)})
+
+    def _condition_key(self, test, func):
+        """A text naming a condition that keeps its value through the pass, or None."""
+        stable = self._stable_names(func)
+        for node in ast.walk(test):
+            if isinstance(node, (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda)):
+                return None
+            if isinstance(node, ast.Name) and node.id not in stable:
+                return None
+        text = ast.dump(test)
+        if _uses_self_only(test, func):  # `self.pre_norm` means the same in every method
+            return text.replace(f"id='{_self_name(func)}'", "id='self'")
+        return f"{id(func)}:{text}"
+
+    def _stable_names(self, func):
+        """Parameters (and so self) that the function never rebinds."""
+        if func is None:
+            return frozenset()
+        if id(func) not in self.stable:
+            args = func.args
+            params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+            body = func.body if isinstance(func.body, list) else [func.body]
+            stored = {n.id for stmt in body for n in ast.walk(stmt)
+                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            self.stable[id(func)] = frozenset(params - stored)
+        return self.stable[id(func)]
 
     # -- expressions -----------------------------------------------------------------------
-    def _expr(self, node, env, state, loop):
+    def _step(self):
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise _TooBig
+
+    def _expr(self, node, env, state, ctx):
+        self._step()
         if node is None:
             return None
         if isinstance(node, ast.Name):
-            if node.id in env:
-                return env[node.id]
-            return None
+            return env.get(node.id)
         if isinstance(node, ast.Attribute):
-            base = self._expr(node.value, env, state, loop)
+            base = self._expr(node.value, env, state, ctx)
             if base == SELF:
-                return self._self_attribute(node.attr, env, state, loop, node)
+                return self._self_attribute(node.attr, state, ctx, node)
             return None
         if isinstance(node, ast.Call):
-            return self._call(node, env, state, loop)
+            return self._call(node, env, state, ctx)
         if isinstance(node, ast.Lambda):
             return Func(node, _closure(env))
         if isinstance(node, ast.IfExp):
-            self._expr(node.test, env, state, loop)
+            self._expr(node.test, env, state, ctx)
+            when_true, when_false = self._condition(node.test, ctx)
             a, b = dict(state), dict(state)
-            va = self._expr(node.body, env, a, loop)
-            vb = self._expr(node.orelse, env, b, loop)
+            va = self._expr(node.body, env, a, ctx.assuming(when_true))
+            vb = self._expr(node.orelse, env, b, ctx.assuming(when_false))
             _replace(state, _join([a, b]))
             return va if va == vb else None
         if isinstance(node, ast.BoolOp):
-            self._expr(node.values[0], env, state, loop)
+            self._expr(node.values[0], env, state, ctx)
             rest = dict(state)
             for value in node.values[1:]:
-                self._expr(value, env, rest, loop)
+                self._expr(value, env, rest, ctx)
             _replace(state, _join([state, rest]))
             return None
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            return self._comprehension(node, env, state, loop)
+            return self._comprehension(node, env, state, ctx)
         if isinstance(node, ast.NamedExpr):
-            value = self._expr(node.value, env, state, loop)
-            env[node.target.id] = value
+            value = self._expr(node.value, env, state, ctx)
+            self._set(env, node.target.id, value)
             return value
-        self._children(node, env, state, loop)
+        self._children(node, env, state, ctx)
         return None
 
-    def _children(self, node, env, state, loop):
+    def _children(self, node, env, state, ctx):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                self._expr(child, env, state, loop)
+                self._expr(child, env, state, ctx)
             elif isinstance(child, (ast.keyword, ast.comprehension, ast.arguments)):
-                self._children(child, env, state, loop)
+                self._children(child, env, state, ctx)
             elif isinstance(child, ast.stmt):
-                self._stmt(child, env, state, loop, [])
+                self._stmt(child, env, state, ctx, [])
 
-    def _comprehension(self, node, env, state, loop):
+    def _comprehension(self, node, env, state, ctx):
         inner = dict(env)
+        looped = ctx.inside_loop()
         for i, gen in enumerate(node.generators):
             # The first iterable is evaluated once, outside the loop; everything else repeats.
-            self._expr(gen.iter, inner, state, loop or i > 0)
-            self._bind_target(gen.target, None, inner, state, True, exact=False)
+            self._expr(gen.iter, inner, state, looped if i else ctx)
+            self._bind_target(gen.target, None, inner, state, looped, exact=False)
             for cond in gen.ifs:
-                self._expr(cond, inner, state, True)
+                self._expr(cond, inner, state, looped)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         for elt in elements:
-            self._expr(elt, inner, state, True)
+            self._expr(elt, inner, state, looped)
         return None
 
-    def _self_attribute(self, name, env, state, loop, node):
+    def _self_attribute(self, name, state, ctx, node):
         method = self.methods.get(name)
         if method is None:
             return Slot(name)
         if _is_property(method):
-            return self._apply(Func(method, (), True), [], {}, state, node, loop)
+            return self._apply(Func(method, (), True), [], {}, state, node, ctx)
         return Func(method, (), True)
 
-    def _call(self, node, env, state, loop):
-        callee = self._callee(node.func, env, state, loop)
-        args = [self._expr(a, env, state, loop) for a in node.args]
+    def _call(self, node, env, state, ctx):
+        callee = self._callee(node.func, env, state, ctx)
+        args = [self._expr(a, env, state, ctx) for a in node.args]
         kwargs = {}
         for kw in node.keywords:
-            value = self._expr(kw.value, env, state, loop)
+            value = self._expr(kw.value, env, state, ctx)
             if kw.arg is not None:
                 kwargs[kw.arg] = value
         if isinstance(callee, Slot):
-            self._count(callee.name, node, state, loop)
+            self._count(callee.name, node, state, ctx, _args_key(node, env))
             return None
         if isinstance(callee, Func):
-            return self._apply(callee, args, kwargs, state, node, loop)
+            return self._apply(callee, args, kwargs, state, node, ctx)
         return None
 
-    def _callee(self, func, env, state, loop):
-        # getattr(self, "name") is self.name; super().method is the method found above this class.
+    def _callee(self, func, env, state, ctx):
+        # getattr(self, "name") is self.name.
         if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name)
                 and func.func.id == "getattr" and len(func.args) == 2
                 and isinstance(func.args[1], ast.Constant) and isinstance(func.args[1].value, str)
-                and self._expr(func.args[0], env, state, loop) == SELF):
-            return self._self_attribute(func.args[1].value, env, state, loop, func)
-        return self._expr(func, env, state, loop)
+                and self._expr(func.args[0], env, state, ctx) == SELF):
+            return self._self_attribute(func.args[1].value, state, ctx, func)
+        return self._expr(func, env, state, ctx)
+
+
+def _is_property(func):
+    for dec in func.decorator_list:
+        name = dec.attr if isinstance(dec, ast.Attribute) else getattr(dec, "id", None)
+        if name in ("property", "cached_property"):
+            return True
+    return False
+
+
+def _self_name(func):
+    args = getattr(func, "args", None)
+    params = (args.posonlyargs + args.args) if args else []
+    return params[0].arg if params else None
+
+
+def _uses_self_only(test, func):
+    """Whether a condition reads only the instance, so it means the same in every method."""
+    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+    return bool(names) and names == {_self_name(func)}
+
+
+_SIMPLE_ARGS = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Slice, ast.Tuple,
+                ast.Load, ast.UnaryOp, ast.USub, ast.expr_context)
+
+
+def _args_key(call, env):
+    """The call's arguments as a comparable key, naming each variable with its current binding.
+
+    None when an argument computes something (a call, arithmetic): two such calls are not known
+    to receive the same tensor.
+    """
+    exprs = list(call.args) + [kw.value for kw in call.keywords]
+    names = []
+    for expr in exprs:
+        for node in ast.walk(expr):
+            if not isinstance(node, _SIMPLE_ARGS):
+                return None
+            if isinstance(node, ast.Name):
+                names.append((node.id, env.get(("version", node.id))))
+    text = [ast.dump(e) for e in call.args] + [f"{kw.arg}={ast.dump(kw.value)}"
+                                               for kw in call.keywords]
+    return (tuple(text), tuple(names))
+
+
+def _conflict(a, b):
+    """Whether two sets of condition facts cannot both hold."""
+    if not a or not b:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any((key, not truth) in large for key, truth in small)
 
 
 def _bind(func, args, kwargs):
     """Map a helper's parameters to the layer values passed in; others stay unknown."""
     node = func.node
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
-    values = list(args)
-    if func.self_bound:
-        values = [SELF] + values
-    bound = {}
-    for name, value in zip(params, values):
-        bound[name] = value
+    kwonly = [a.arg for a in node.args.kwonlyargs]
+    values = ([SELF] if func.self_bound else []) + list(args)
+    bound = dict(zip(params, values))
     for name, value in kwargs.items():
-        if name in params or name in [a.arg for a in node.args.kwonlyargs]:
+        if name in params or name in kwonly:
             bound[name] = value
-    names = params + [a.arg for a in node.args.kwonlyargs]
+    names = params + kwonly
     for extra in (node.args.vararg, node.args.kwarg):
         if extra is not None:
             names.append(extra.arg)
@@ -393,25 +544,22 @@ def _bind(func, args, kwargs):
 
 
 def _closure(env):
-    return tuple(sorted(((k, v) for k, v in env.items() if v is not None), key=lambda kv: kv[0]))
+    return tuple(sorted(((k, v) for k, v in env.items() if isinstance(k, str) and v is not None),
+                        key=lambda kv: kv[0]))
 
 
 def _join(states):
+    """The state after alternatives: every call record of every branch."""
     if not states:
         return None
     out = {}
     for st in states:
-        for slot, site in st.items():
-            out.setdefault(slot, site)
+        for slot, records in st.items():
+            known = out.get(slot, ())
+            out[slot] = known + tuple(r for r in records if r not in known)[:MAX_RECORDS]
     return out
 
 
 def _replace(state, new):
     state.clear()
     state.update(new or {})
-
-
-def _merge_env(env, branch_env):
-    for name, value in branch_env.items():
-        if env.get(name) != value:
-            env[name] = None if name in env else value

@@ -1,26 +1,27 @@
-"""The codes and their messages, in one table, so the set of codes is visible at a glance."""
+"""The codes and their messages, in one table, so the set of codes is visible at a glance.
 
-MESSAGES = {
-    "KR001": (
-        "'self.{attr}' ({cls}) is called again here; first called on line {first}. "
-        "Its moving statistics would be shared: give each use its own instance."
-    ),
-    "KR002": (
-        "'self.{attr}' ({cls}) is called again here; first called on line {first}. "
-        "Its weights are shared, and a different input shape fails: give each use its own "
+A message is a subject (which attribute, of which class, where), then the code's consequence
+and fix. Subjects differ by how the reuse happens: a second call site, or one site in a loop.
+"""
+
+# What sharing does, per layer category (catalog.py), and the fix.
+CONSEQUENCES = {
+    "stats": "Its moving statistics would be shared: give each use its own instance.",
+    "weights": (
+        "Its weights are shared, and an input of another shape fails: give each use its own "
         "instance, or mark deliberate weight tying with '# noqa: KR002'."
+    ),
+    "table": (
+        "Its table is shared by both uses: give each use its own instance, or mark deliberately "
+        "shared embeddings with '# noqa: KR002'."
     ),
 }
 
-LOOP_MESSAGES = {
-    "KR001": (
-        "'self.{attr}' ({cls}) is called on every pass of this loop (first call on line {first}). "
-        "Its moving statistics would be shared: give each use its own instance."
-    ),
-    "KR002": (
-        "'self.{attr}' ({cls}) is called on every pass of this loop (first call on line {first}). "
-        "Its weights are shared, and a different input shape fails: give each use its own "
-        "instance, or mark deliberate weight tying with '# noqa: KR002'."
+SUBJECTS = {
+    "again": "'self.{attr}' ({cls}) is called again here{via}; first called on line {first}.",
+    "loop": (
+        "'self.{attr}' ({cls}) is called again on every pass of this loop{via} "
+        "(first called on line {first}, in its first pass)."
     ),
 }
 
@@ -33,6 +34,7 @@ def describe(held):
 
 
 def format_reuse(code, reuse, held):
-    table = LOOP_MESSAGES if reuse.in_loop else MESSAGES
-    text = table[code].format(attr=reuse.slot, cls=describe(held), first=reuse.first_line)
-    return f"{code} {text}"
+    subject = SUBJECTS["loop" if reuse.in_loop else "again"].format(
+        attr=reuse.slot, cls=describe(held), first=reuse.first_line,
+        via=f" through {reuse.via}()" if reuse.via else "")
+    return f"{code} {subject} {CONSEQUENCES[held.layer.category]}"
