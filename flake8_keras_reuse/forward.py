@@ -165,7 +165,7 @@ class _Walk:
 
     def _apply(self, func, args, kwargs, state, site, ctx):
         summary = self._summary(func, args, kwargs)
-        via = getattr(func.node, "name", "a lambda") if site is not None else ""
+        via = getattr(func.node, "name", "<lambda>") if site is not None else ""
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
         before = dict(state)
@@ -451,7 +451,9 @@ class _Walk:
         return Func(method, (), True)
 
     def _call(self, node, env, state, ctx):
-        callee = self._callee(node.func, env, state, ctx)
+        if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
+            return self._self_attribute(node.args[1].value, state, ctx, node)  # self.<name>
+        callee = self._expr(node.func, env, state, ctx)
         args = [self._expr(a, env, state, ctx) for a in node.args]
         kwargs = {}
         for kw in node.keywords:
@@ -465,14 +467,10 @@ class _Walk:
             return self._apply(callee, args, kwargs, state, node, ctx)
         return None
 
-    def _callee(self, func, env, state, ctx):
-        # getattr(self, "name") is self.name.
-        if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name)
-                and func.func.id == "getattr" and len(func.args) == 2
-                and isinstance(func.args[1], ast.Constant) and isinstance(func.args[1].value, str)
-                and self._expr(func.args[0], env, state, ctx) == SELF):
-            return self._self_attribute(func.args[1].value, state, ctx, func)
-        return self._expr(func, env, state, ctx)
+
+def _is_getattr_of_constant(node):
+    return (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))
 
 
 def _is_property(func):

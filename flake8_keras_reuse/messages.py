@@ -33,8 +33,14 @@ def describe(held):
     return f"{held.name}, a {held.layer.name}"
 
 
+def _through(helper):
+    if not helper:
+        return ""
+    return " through a lambda" if helper == "<lambda>" else f" through {helper}()"
+
+
 def format_reuse(code, reuse, held):
     subject = SUBJECTS["loop" if reuse.in_loop else "again"].format(
         attr=reuse.slot, cls=describe(held), first=reuse.first_line,
-        via=f" through {reuse.via}()" if reuse.via else "")
+        via=_through(reuse.via))
     return f"{code} {subject} {CONSEQUENCES[held.layer.category]}"

@@ -40,7 +40,9 @@ class Resolver:
                 _, bindings = node.lookup(node.name)
             except Exception:  # astroid lookup on odd trees; unknown, not a crash
                 return None
-            return self._bindings(node.name, bindings, depth) if bindings else None
+            if bindings:
+                return self._bindings(node.name, bindings, depth)
+            return self._star_imported(node.root(), node.name, depth)
         if isinstance(node, nodes.Attribute):
             bases = self.referents(node.expr, depth + 1)
             if bases is None:
@@ -58,6 +60,28 @@ class Resolver:
                 found.extend(more)
             return found
         return None
+
+    def _star_imported(self, module, name, depth):
+        """A name no statement binds may come from `from m import *` (read, never imported)."""
+        found = []
+        for stmt in module.body:
+            if not (isinstance(stmt, nodes.ImportFrom) and stmt.names[0][0] == "*"):
+                continue
+            modname = stmt.modname
+            if stmt.level:
+                try:
+                    modname = module.relative_to_absolute_name(modname, stmt.level)
+                except Exception:
+                    continue
+            source = self.project.load(modname)
+            if source is not None:
+                if name in source.locals:
+                    found.extend(self._member(source, name, depth + 1) or ())
+            elif catalog.is_keras_name(f"{modname}.{name}"):
+                found.append(f"{modname}.{name}")
+            else:
+                return None  # a module we may not read could define the name
+        return found or None
 
     def _bindings(self, name, bindings, depth):
         found = []
