@@ -1,0 +1,88 @@
+"""Hostile but valid input: large classes, deep helper chains, recursion, inheritance cycles.
+
+These assert behaviour (a result, no exception); their speed is the benchmark's business.
+"""
+import ast
+import textwrap
+
+from flake8_keras_reuse.checker import check
+from flake8_keras_reuse.plugin import KerasReuseChecker
+
+
+def run(source, filename="hostile.py"):
+    source = textwrap.dedent(source)
+    return check(ast.parse(source), source, filename)
+
+
+def model(init, body, extra=""):
+    return ("import keras\n\n\nclass Net(keras.Model):\n    def __init__(self):\n"
+            + textwrap.indent(init, " " * 8) + "\n" + extra
+            + "    def call(self, x):\n" + textwrap.indent(body, " " * 8) + "\n")
+
+
+def test_fifteen_hundred_layer_attributes():
+    n = 1500
+    init = "\n".join(f"self.bn{i} = keras.layers.BatchNormalization()" for i in range(n))
+    body = "\n".join(f"x = self.bn{i}(self.bn{i}(x))" for i in range(n)) + "\nreturn x"
+    found = run(model(init, body))
+    assert len(found) == n and all(m.startswith("KR001") for _, _, m in found)
+
+
+def test_a_long_helper_chain_is_followed_or_given_up_quietly():
+    def chain(depth):
+        helpers = "".join(f"    def _h{i}(self, x):\n        return self._h{i + 1}(x)\n\n"
+                          for i in range(depth))
+        helpers += f"    def _h{depth}(self, x):\n        return self.bn(x)\n\n"
+        return model("self.bn = keras.layers.BatchNormalization()",
+                     "return self._h0(self._h0(x))", helpers)
+
+    assert [m.split()[0] for _, _, m in run(chain(30))] == ["KR001"]
+    assert run(chain(400)) == []  # past the depth limit: no finding, and no RecursionError
+
+
+def test_mutual_recursion_and_self_recursion():
+    helpers = ("    def _a(self, x):\n        return self._b(self.bn(x))\n\n"
+               "    def _b(self, x):\n        return self._a(x)\n\n"
+               "    def _c(self, x):\n        return self._c(x)\n\n")
+    found = run(model("self.bn = keras.layers.BatchNormalization()",
+                      "return self._c(self._a(x))", helpers))
+    assert found == []
+
+
+def test_inheritance_cycles():
+    source = """
+        import keras
+
+        class A(B):
+            def call(self, x):
+                return self.bn(self.bn(x))
+
+        class B(A):
+            def __init__(self):
+                self.bn = keras.layers.BatchNormalization()
+
+        class C(C):
+            def call(self, x):
+                return self.bn(self.bn(x))
+    """
+    assert run(source) == []
+
+
+def test_deeply_nested_calls():
+    body = "return " + "self.dense(" * 150 + "x" + ")" * 150
+    found = run(model("self.dense = keras.layers.Dense(3)", body))
+    assert len(found) == 149
+
+
+def test_a_huge_flat_call_body():
+    body = "\n".join("x = self.act(x)" for _ in range(20000)) + "\nreturn x"
+    assert run(model("self.act = keras.layers.ReLU()", body)) == []
+
+
+def test_the_plugin_swallows_internal_errors(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RecursionError("simulated failure deep inside inference")
+
+    monkeypatch.setattr("flake8_keras_reuse.plugin.check", explode)
+    tree = ast.parse("x = 1\n")
+    assert list(KerasReuseChecker(tree, "x.py", ["x = 1\n"]).run()) == []
