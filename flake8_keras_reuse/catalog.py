@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-# Categories whose reuse is reported, and by which code (see messages.py).
+# Categories whose reuse is reported, and by which code (see messages.py). The categories are
+# derived from real Keras by tools/gen_catalog.py, which documents each.
 REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002"}
 
 
@@ -19,13 +20,19 @@ class LayerClass:
 
 def _load():
     data = json.loads(resources.files(__package__).joinpath("layers.json").read_text("utf-8"))
-    category = {name: cat for cat, names in data["categories"].items() for name in names}
-    for alias, target in data["aliases"].items():
-        category.setdefault(alias, category[target])
-    return category, dict(data["aliases"]), frozenset(data["bases"])
+    return data["layers"], frozenset(data["bases"])
 
 
-_CATEGORY, _ALIASES, _BASES = _load()
+_LAYERS, _BASES = _load()
+
+
+def flavour(qname):
+    """Which Keras a qualified name comes from: tf_keras and tensorflow.python.keras are Keras 2;
+    keras and tensorflow.keras are Keras 3 (TensorFlow's default since 2.16)."""
+    parts = qname.split(".")
+    if parts[0] == "tf_keras" or parts[:3] == ["tensorflow", "python", "keras"]:
+        return "keras2"
+    return "keras3"
 
 
 def is_keras_name(qname):
@@ -47,9 +54,13 @@ def keras_layer(qname, extra=None):
     name = parts[-1]
     # Layer classes are public under a `layers` package (keras.layers, keras.src.layers.x.y,
     # tensorflow.python.keras.layers...), never as keras.X.
-    if name not in _CATEGORY or "layers" not in parts[:-1]:
+    entry = _LAYERS.get(name)
+    if entry is None or "layers" not in parts[:-1]:
         return None
-    return LayerClass(_ALIASES.get(name, name), _CATEGORY[name])
+    category = entry["category"]
+    if isinstance(category, dict):  # the flavours disagree: follow the import
+        category = category.get(flavour(qname)) or next(iter(category.values()))
+    return LayerClass(entry["class"], category)
 
 
 def is_keras_base(qname):

@@ -52,7 +52,12 @@ def test_user_classes_extend_the_catalog():
 
 def test_catalog_data_is_consistent():
     data = json.loads(resources.files("flake8_keras_reuse").joinpath("layers.json").read_text())
-    names = [n for members in data["categories"].values() for n in members]
-    assert len(names) == len(set(names)), "a class in two categories"
-    assert set(data["aliases"].values()) <= set(names)
-    assert set(catalog.REPORTED) <= set(data["categories"])
+    known = {"stats", "weights", "table", "cell", "adapted", "wrapper", "stateless"}
+    for name, entry in data["layers"].items():
+        categories = entry["category"]
+        categories = set(categories.values()) if isinstance(categories, dict) else {categories}
+        assert categories <= known, name
+        assert entry["class"] in data["layers"], f"{name} is an alias of an unlisted class"
+    assert set(catalog.REPORTED) <= known
+    assert data["layers"]["Convolution2D"]["class"] == "Conv2D"
+    assert data["layers"]["GroupQueryAttention"]["class"] == "GroupedQueryAttention"
