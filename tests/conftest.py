@@ -2,3 +2,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what the Keras oracle proved and what it skipped, and why."""
+    module = sys.modules.get("test_keras_oracle")
+    if module and module.SUMMARY:
+        terminalreporter.section("keras oracle")
+        for line in module.SUMMARY:
+            terminalreporter.write_line(line)

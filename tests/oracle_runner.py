@@ -1,0 +1,112 @@
+"""Run fixture models on real Keras 3 and report how often each layer attribute ran in one pass.
+
+    KERAS_BACKEND=jax python tests/oracle_runner.py < SPECS_JSON
+
+SPECS_JSON maps a fixture path to {class name: spec}; a spec is {"init": {...}, "inputs": [shape, ...], "kwargs": {...}}; an
+input shape whose first item is "int" gives integers, a list of shapes gives a list of tensors.
+The fixtures import Keras in every spelling; here each spelling is Keras 3 itself (tf.keras is
+Keras 3 in TensorFlow >= 2.16), so no TensorFlow is needed. Prints {path: {class: result}}.
+"""
+import json
+import os
+import runpy
+import sys
+import types
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def install_spellings():
+    """Make `tensorflow.keras`, `tf_keras` and `tensorflow.python.keras` name Keras 3."""
+    tf = types.ModuleType("tensorflow")
+    tf.keras = keras
+    python = types.ModuleType("tensorflow.python")
+    python.keras = keras
+    tf.python = python
+    modules = {"tensorflow": tf, "tensorflow.python": python, "tf_keras": keras}
+    for prefix in ("tensorflow.keras", "tensorflow.python.keras", "tf_keras"):
+        modules[prefix] = keras
+        modules[prefix + ".layers"] = keras.layers
+        modules[prefix + ".models"] = keras.models
+    sys.modules.update(modules)
+
+
+def tensor(spec, rng):
+    if spec and isinstance(spec[0], list):
+        return [tensor(s, rng) for s in spec]
+    if spec and spec[0] == "int":
+        return rng.integers(0, 9, size=spec[1:]).astype("int32")
+    return rng.uniform(0.1, 1.0, size=spec).astype("float32")
+
+
+def run_class(cls, spec):
+    """Call the model once; per layer, the most calls it got within one run of the model's call().
+
+    Keras may run call() more than once for one model(...) (a symbolic pass to build, then the
+    real one), so calls are counted per run of call(), not per model(...).
+    """
+    rng = np.random.default_rng(0)
+    model = cls(**spec.get("init", {}))
+    passes = []  # one {id(layer): calls} per run of the model's call()
+    depth = [0]
+    original_call = cls.call
+    original = keras.layers.Layer.__call__
+
+    def counting(layer, *args, **kwargs):
+        if layer is not model and passes and depth[0]:
+            passes[-1][id(layer)] = passes[-1].get(id(layer), 0) + 1
+        return original(layer, *args, **kwargs)
+
+    def call(self, *args, **kwargs):
+        if self is model and not depth[0]:
+            passes.append({})
+        depth[0] += self is model
+        try:
+            return original_call(self, *args, **kwargs)
+        finally:
+            depth[0] -= self is model
+
+    inputs = [tensor(s, rng) for s in spec["inputs"]]
+    kwargs = {k: tensor(v, rng) if isinstance(v, list) else v
+              for k, v in spec.get("kwargs", {}).items()}
+    keras.layers.Layer.__call__ = counting
+    cls.call = call
+    error = None
+    try:
+        model(*inputs, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a crash is a verdict, reported to the test
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        keras.layers.Layer.__call__ = original
+        cls.call = original_call
+    counts = {}
+    for one in passes:
+        for key, n in one.items():
+            counts[key] = max(counts.get(key, 0), n)
+    attrs = {}
+    names = set(vars(model)) | {n for c in type(model).__mro__ for n in vars(c)}
+    for name in sorted(names):
+        try:
+            value = getattr(model, name)
+        except Exception:  # noqa: BLE001 - properties that fail outside a call
+            continue
+        if isinstance(value, keras.layers.Layer) and value is not model:
+            attrs[name] = {"calls": counts.get(id(value), 0), "class": type(value).__name__,
+                           "variables": len(value.weights), "instance": id(value)}
+    return {"error": error, "passes": len(passes), "attrs": attrs}
+
+
+def main():
+    install_spellings()
+    results = {}
+    for path, specs in json.load(sys.stdin).items():
+        namespace = runpy.run_path(path, run_name="fixture")
+        results[path] = {name: run_class(namespace[name], spec) for name, spec in specs.items()}
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The fixtures' verdicts, proven by running the models on real Keras 3 (JAX, CPU).
+
+Every model class in tests/fixtures is built and called once on small inputs, with each layer's
+calls counted. A reported attribute must be one instance that really ran twice or more in that
+pass and holds variables (shared weights or statistics). An attribute that ran twice and holds
+variables but is not reported must be listed in SILENT_BY_DESIGN with the reason. Fixtures and
+classes that cannot run say why in SKIPPED.
+"""
+import ast
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from expectations import FIXTURES, fixture_files
+from flake8_keras_reuse.checker import check
+
+RUNNER = pathlib.Path(__file__).with_name("oracle_runner.py")
+P2 = [[2, 8], [2, 8]]  # two feature vectors
+IMG = [2, 8, 8, 3]
+
+SPECS = {
+    "subclass/seed_article_bad.py": {"FeatureExtractor": {"inputs": [[2, 28, 28, 1]]}},
+    "subclass/seed_article_good.py": {"FeatureExtractor": {"inputs": [[2, 28, 28, 1]]}},
+    "subclass/import_spellings.py": {
+        "KerasDotLayers": {"inputs": P2}, "ModuleAlias": {"inputs": P2},
+        "TfKeras": {"inputs": P2}, "LegacyTfKeras": {"inputs": P2},
+        "FromKerasImportLayers": {"inputs": [IMG, IMG]}, "FromImportAs": {"inputs": P2},
+        "FromTensorflowImportKeras": {"inputs": P2},
+        "FromTensorflowKerasImportLayers": {"inputs": [IMG, IMG]},
+        "TensorflowPythonKeras": {"inputs": P2},
+    },
+    "subclass/import_star_and_fallback.py": {"Star": {"inputs": P2}, "Fallback": {"inputs": P2}},
+    "subclass/stateless_and_special.py": {
+        "AllStateless": {"inputs": [IMG, IMG]},
+        "ManualUnroll": {"init": {"units": 4}, "inputs": [[2, 4, 3], [[2, 4], [2, 4]]]},
+        "Recompute": {"inputs": [[2, 8]]},
+    },
+    "subclass/loops.py": {
+        "Tower": {"inputs": [IMG]}, "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},
+        "LoopAfterUse": {"inputs": [IMG]},
+    },
+    "subclass/branches.py": {
+        "Exclusive": {"init": {"mode": "a"}, "inputs": [[2, 8]], "kwargs": {"training": True}},
+        "EarlyReturn": {"inputs": [[2, 8]]},
+        "SameConditionTwice": {"inputs": [[2, 8, 16]], "kwargs": {"memory": [2, 8, 16]}},
+        "NotExclusive": {"inputs": [[2, 8]], "kwargs": {"training": True}},
+        "ConditionRebound": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
+    },
+    "subclass/helpers.py": {
+        "HelperTwice": {"inputs": [[2, 16, 16, 3]]}, "LayerAsArgument": {"inputs": P2},
+        "PropertyAndAlias": {"inputs": P2}, "NestedFunctions": {"inputs": P2},
+        "DefinedButNotCalled": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
+        "Recursive": {"inputs": [[2, 8]]},
+    },
+    "subclass/assignments.py": {
+        "BuiltLater": {"inputs": P2}, "LocalVariable": {"inputs": P2},
+        "Embeddings": {"inputs": [["int", 2, 5], ["int", 2, 5]]},
+    },
+}
+
+SKIPPED = {
+    "subclass/not_keras.py": "imports torch and a module that does not exist: it models code "
+                             "whose classes cannot be known, so there is nothing to run",
+    "project/zoo/models/net.py": "imports zoo.norms, which refuses to be imported on purpose "
+                                 "(it proves the linter never imports project modules)",
+    "subclass/assignments.py::FrozenNorm": "a layer the fixture's models use, not a model",
+}
+
+SILENT_BY_DESIGN = {
+    ("subclass/stateless_and_special.py", "ManualUnroll", "cell"):
+        "a recurrent cell is made to be called once per timestep",
+    ("subclass/stateless_and_special.py", "Recompute", "key"):
+        "the same unchanged tensor twice: one value computed twice, no second input",
+    ("subclass/helpers.py", "DefinedButNotCalled", "bn"):
+        "keras.ops.cond runs one branch per pass (JAX traces both); functions handed to "
+        "library calls are not followed",
+    ("subclass/helpers.py", "Recursive", "dense"): "recursion between helpers is not followed",
+    ("subclass/assignments.py", "BuiltLater", "unknown_kind"):
+        "make_layer() returns a BatchNormalization or a Dense by its argument: not provable",
+}
+
+SUMMARY = []  # printed at the end of the session by conftest.py
+
+
+def model_classes(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+                isinstance(s, ast.FunctionDef) and s.name == "call" for s in node.body):
+            yield node
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    specs = {str(FIXTURES / path): classes for path, classes in SPECS.items()}
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    proc = subprocess.run([sys.executable, str(RUNNER)], input=json.dumps(specs), env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {str(pathlib.Path(p).relative_to(FIXTURES)): r for p, r in out.items()}
+
+
+def test_every_model_is_run_or_skipped_with_a_reason():
+    for path in fixture_files():
+        rel = str(path.relative_to(FIXTURES))
+        if rel in SKIPPED:
+            continue
+        for cls in model_classes(path):
+            assert cls.name in SPECS.get(rel, {}) or f"{rel}::{cls.name}" in SKIPPED, \
+                f"{rel}::{cls.name} is neither run by the oracle nor skipped with a reason"
+
+
+@pytest.mark.parametrize("rel", sorted(SPECS))
+def test_findings_are_what_keras_does(oracle, rel):
+    path = FIXTURES / rel
+    source = path.read_text(encoding="utf-8")
+    findings = check(ast.parse(source), source, str(path))
+    classes = {c.name: c for c in model_classes(path)}
+    for name, result in oracle[rel].items():
+        cls = classes[name]
+        reported = {re.search(r"'self\.(\w+)'", m).group(1) for line, _, m in findings
+                    if cls.lineno <= line <= cls.end_lineno}
+        # One instance may sit under several names (a property, an alias): judge instances.
+        names = {}
+        for attr, info in result["attrs"].items():
+            names.setdefault(info["instance"], (info, set()))[1].add(attr)
+        shared = {frozenset(attrs) for info, attrs in names.values()
+                  if info["calls"] >= 2 and info["variables"] > 0}
+        for attr in reported:
+            assert any(attr in group for group in shared), \
+                f"{rel}::{name}: 'self.{attr}' is reported, but Keras ran it once or it " \
+                f"holds no variables: {result}"
+        silent = {attr for (f, c, attr) in SILENT_BY_DESIGN if (f, c) == (rel, name)}
+        for group in shared:
+            if not group & reported:
+                assert group & silent, \
+                    f"{rel}::{name}: Keras shared {sorted(group)} but nothing is reported"
+        SUMMARY.append(f"{rel}::{name}: {len(reported)} finding(s) proven"
+                       + (f", run ended in {result['error'].split(':')[0]}"
+                          if result["error"] else ""))
+
+
+def test_summary_counts():
+    run = sum(len(c) for c in SPECS.values())
+    skipped = [f"{key}: {why}" for key, why in SKIPPED.items()]
+    SUMMARY.append(f"oracle: {run} model classes run on Keras, {len(skipped)} skipped")
+    SUMMARY.extend("  skipped " + s for s in skipped)
+    assert run >= 30
