@@ -9,7 +9,12 @@ from importlib import resources
 
 # Categories whose reuse is reported, and by which code (see messages.py). The categories are
 # derived from real Keras by tools/gen_catalog.py, which documents each.
-REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002"}
+REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002", "model": "KR002"}
+# A functional or Sequential model used as a layer: it holds every weight of its layers.
+MODEL = "model"
+_MODELS = frozenset({"Model", "Sequential", "Functional"})
+# Categories whose instance holds state a second owner or a rebuild would get wrong.
+STATEFUL = frozenset({"stats", "weights", "table"})
 
 
 @dataclass(frozen=True)
@@ -20,10 +25,16 @@ class LayerClass:
 
 def _load():
     data = json.loads(resources.files(__package__).joinpath("layers.json").read_text("utf-8"))
-    return data["layers"], frozenset(data["bases"])
+    return data["layers"], frozenset(data["bases"]), frozenset(data["copies_layer_argument"])
 
 
-_LAYERS, _BASES = _load()
+_LAYERS, _BASES, _COPIES = _load()
+
+
+def copies_layer_argument(qname):
+    """Whether a Keras class copies the layer it is given (Bidirectional) instead of keeping it."""
+    entry = _LAYERS.get(qname.rsplit(".", 1)[-1])
+    return is_keras_name(qname) and entry is not None and entry["class"] in _COPIES
 
 
 def flavour(qname):
@@ -33,6 +44,20 @@ def flavour(qname):
     if parts[0] == "tf_keras" or parts[:3] == ["tensorflow", "python", "keras"]:
         return "keras2"
     return "keras3"
+
+
+def harmless_name(name):
+    """Whether a class name is a Keras layer whose reuse is never reported, in every flavour.
+
+    A syntax-only shortcut that saves resolving `self.drop = Dropout(0.1)`; a user class of the
+    same name would only lose findings, never gain one.
+    """
+    entry = _LAYERS.get(name)
+    if entry is None:
+        return False
+    category = entry["category"]
+    categories = category.values() if isinstance(category, dict) else [category]
+    return not any(c in REPORTED for c in categories)
 
 
 def is_keras_name(qname):
@@ -52,6 +77,8 @@ def keras_layer(qname, extra=None):
         return None
     parts = qname.split(".")
     name = parts[-1]
+    if name in _MODELS:
+        return LayerClass(name, MODEL)
     # Layer classes are public under a `layers` package (keras.layers, keras.src.layers.x.y,
     # tensorflow.python.keras.layers...), never as keras.X.
     entry = _LAYERS.get(name)

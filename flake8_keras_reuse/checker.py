@@ -1,47 +1,211 @@
-"""One file's check: walk every class's forward path, then resolve what it reuses."""
-import ast
+"""One file's check: syntax first (the forward walks, the bindings), then resolve what they found.
 
-from . import catalog, forward, messages
+Most files have nothing to resolve; only those pay for astroid.
+"""
+import ast
+import re
+
+from . import catalog, forward, messages, owners
 
 
 def check(tree, source, filename, extra=None):
     """Findings as (line, col, message) for one file, in line order."""
-    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
-    by_name = {c.name: c for c in classes}
+    index = _index(tree, source)
+    by_name = {c.name: c for c in index.classes}
+    class_work = []
+    for classdef in index.classes:
+        if not classdef.has_call:
+            continue
+        reuses, constructions = forward.find_reuses(
+            classdef, by_name, owners.attribute_aliases(classdef))
+        harmless = _harmless_attributes(classdef)
+        reuses = [r for r in reuses if r.slot not in harmless]
+        constructions = [c for c in constructions
+                         if not catalog.harmless_name(forward._terminal(c.func))]
+        if reuses or constructions:
+            class_work.append((classdef, reuses, constructions))
+    scope_work = []
+    lines = source.splitlines()
+    for scope in index.scopes:
+        graph = index.graph and (isinstance(scope.node, ast.Module) or (
+            scope.results and _mentions_graph(scope.node, lines)))
+        reuses = forward.find_graph_reuses(scope.node, index.functions) if graph else []
+        bound = owners.bindings(scope.node) \
+            if scope.constructed or scope.copied or index.repeats else []
+        if reuses or bound:
+            scope_work.append((reuses, bound))
+    if not class_work and not scope_work:
+        return []
+    ctx = _Resolution(tree, source, filename, extra)
     found = set()
-    resolver = None
-    for classdef in classes:
-        reuses = forward.find_reuses(classdef, by_name)
-        if not reuses:
+    for classdef, reuses, constructions in class_work:
+        cls = ctx.classdef(classdef)
+        if cls is None or not ctx.resolver.is_keras_class(cls):
             continue
-        if resolver is None:
-            resolver, astroid_classes = _resolver(tree, source, filename, extra)
-        cls = astroid_classes.get((classdef.lineno, classdef.name))
-        if cls is None or not resolver.is_keras_class(cls):
-            continue
-        held = {}
         for reuse in reuses:
-            if reuse.slot not in held:
-                held[reuse.slot] = resolver.held_by(cls, reuse.slot)
-            layer = held[reuse.slot]
-            code = layer and catalog.REPORTED.get(layer.layer.category)
-            # The same unchanged tensor through the same weights is a recomputation, not a
-            # second input sharing them; statistics, though, would still be updated twice.
-            if code == "KR002" and reuse.same_input:
+            found.update(_reuse_finding(reuse, ctx.held(cls, reuse.slot)))
+        for call in constructions:
+            held = ctx.held_by_call(call)
+            if held and held.layer.category in catalog.STATEFUL:
+                name = forward._terminal(call.func)
+                found.add((call.lineno, call.col_offset,
+                           messages.format_construction(name, held)))
+    for reuses, bound in scope_work:
+        for reuse in reuses:
+            found.update(_reuse_finding(reuse, ctx.held_by_call(reuse.slot[1])))
+        for binding in bound:
+            held = ctx.held_by_call(binding.instance)
+            if not held or held.layer.category not in catalog.STATEFUL:
                 continue
-            if code:
-                found.add((reuse.line, reuse.col, messages.format_reuse(code, reuse, layer)))
+            if binding.owner_class is not None and not ctx.keeps_argument(binding.owner_class):
+                continue
+            found.add((binding.line, binding.col, messages.format_binding(binding, held)))
     return sorted(found)
 
 
-def _resolver(tree, source, filename, extra):
-    # astroid is imported and built only for files whose walk found a reuse to resolve: most
-    # files have none, and an editor pays for `import astroid` only when it matters.
-    from astroid import nodes
+def _harmless_attributes(classdef):
+    """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
+    verdict = {}
+    for func in classdef.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute):
+                        ok = (isinstance(node.value, ast.Call)
+                              and catalog.harmless_name(forward._terminal(node.value.func))) \
+                            or (isinstance(node.value, ast.Constant) and node.value.value is None)
+                        verdict[target.attr] = verdict.get(target.attr, True) and ok
+    return {attr for attr, ok in verdict.items() if ok}
 
-    from .project import Project
-    from .resolve import Resolver
 
-    project = Project(filename, tree, source)
-    classes = {(c.lineno, c.name): c for c in project.module.nodes_of_class(nodes.ClassDef)}
-    return Resolver(project, extra), classes
+def _reuse_finding(reuse, held):
+    code = held and catalog.REPORTED.get(held.layer.category)
+    # The same unchanged tensor through the same weights is a recomputation, not a second
+    # input sharing them; statistics, though, would still be updated twice.
+    if not code or (code == "KR002" and reuse.same_input):
+        return []
+    return [(reuse.line, reuse.col, messages.format_reuse(code, reuse, held))]
+
+
+class _Scope:
+    """What one module or function body holds that the syntax passes may care about."""
+
+    def __init__(self, node, classdef):
+        self.node = node
+        self.classdef = classdef  # the class it is a method of, if any
+        self.results = False  # some name is assigned the result of a call
+        self.constructed = False  # some local name is assigned a class-like call
+        self.copied = False  # `self.a = self.b`
+
+
+class _Index:
+    def __init__(self):
+        self.classes = []
+        self.scopes = []
+        self.functions = []  # the module's own functions
+        self.graph = False  # the file may build a functional or Sequential graph
+        self.repeats = False  # the file may repeat an instance in a list: `[Layer()] * n`
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _index(tree, source):
+    """One pass over the file's statements (expressions are not visited): its classes, and per
+    body whether the walks and the ownership pass have anything to look at."""
+    index = _Index()
+    index.functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef,
+                                                              ast.AsyncFunctionDef))]
+    # Only a graph fed by keras.Input() or a Sequential model makes local calls reuse.
+    index.graph = "Input" in source or "Sequential" in source
+    index.repeats = bool(_REPEATED_LIST.search(source))
+    module = _Scope(tree, None)
+    index.scopes.append(module)
+    todo = [(stmt, module, None) for stmt in reversed(tree.body)]
+    while todo:
+        node, scope, cls = todo.pop()
+        if isinstance(node, ast.ClassDef):
+            node.has_call = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                and s.name in forward.ENTRY_METHODS for s in node.body)
+            index.classes.append(node)
+            todo.extend((s, scope, node) for s in reversed(node.body))
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope = _Scope(node, cls if cls is not None and node in cls.body else None)
+            index.scopes.append(scope)
+            todo.extend((s, scope, None) for s in reversed(node.body))
+            continue
+        if isinstance(node, ast.Assign):
+            _note_assign(node, scope)
+        for name in _BODIES:
+            for child in reversed(getattr(node, name, None) or ()):
+                if isinstance(child, ast.match_case):
+                    todo.extend((s, scope, cls) for s in reversed(child.body))
+                else:
+                    todo.append((child, scope, cls))
+    return index
+
+
+_REPEATED_LIST = re.compile(r"\]\s*\*|\*\s*\[")
+
+
+def _mentions_graph(func, lines):
+    """Whether a function's text makes a graph: a body whose parameters are the only source of
+    tensors never calls a layer on a symbolic one."""
+    text = "\n".join(lines[func.lineno - 1:func.end_lineno])
+    return "Input" in text or "Sequential" in text
+
+
+def _note_assign(node, scope):
+    value = node.value
+    names = any(isinstance(t, ast.Name) for t in node.targets)
+    if isinstance(value, ast.Call):
+        scope.results |= names
+        # A construction kept in a local name may be handed to two owners; one assigned
+        # straight to self.<attr> only with a later `self.b = self.a` (scope.copied).
+        scope.constructed |= names and forward._class_like(value.func)
+    elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+        scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
+
+
+class _Resolution:
+    """astroid's view of the file, built once and only when some finding needs resolving."""
+
+    def __init__(self, tree, source, filename, extra):
+        # Imported here: files with nothing to resolve, and editors, never pay for astroid.
+        from astroid import nodes
+
+        from .project import Project
+        from .resolve import Resolver
+
+        project = Project(filename, tree, source)
+        self.resolver = Resolver(project, extra)
+        self._classes = {(c.lineno, c.name): c
+                         for c in project.module.nodes_of_class(nodes.ClassDef)}
+        # A call and the call it makes (`Dense(8)(x)`) start together: key on the whole span.
+        self._calls = {_span(c): c for c in project.module.nodes_of_class(nodes.Call)}
+        self._held = {}
+
+    def classdef(self, node):
+        return self._classes.get((node.lineno, node.name))
+
+    def held(self, cls, attr):
+        key = (id(cls), attr)
+        if key not in self._held:
+            self._held[key] = self.resolver.held_by(cls, attr)
+        return self._held[key]
+
+    def held_by_call(self, node):
+        call = self._calls.get(_span(node))
+        return None if call is None else self.resolver.held_by_value(call)
+
+
+    def keeps_argument(self, call):
+        found = self._calls.get(_span(call))
+        return found is not None and self.resolver.keeps_argument(found.func)
+
+
+def _span(node):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)

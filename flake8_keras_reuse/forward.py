@@ -13,7 +13,7 @@ their layer arguments, and applying a summary at a call site counts the layers i
 """
 import ast
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ENTRY_METHODS = ("call",)
 # Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
@@ -27,9 +27,23 @@ MAX_RECORDS = 8
 
 @dataclass(frozen=True)
 class Slot:
-    """A layer held by the instance: `self.<name>`."""
+    """A layer held by the instance: `self.<name>` (`name` is the attribute that owns it when
+    several attributes hold one instance; `shown` is the one written at the call)."""
 
     name: str
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A layer made in a function or module body and kept in a local name (functional API)."""
+
+    node: ast.Call  # the construction
+    name: str = field(default="", compare=False)
+
+    @property
+    def key(self):
+        return ("built", self.node)
 
 
 @dataclass(frozen=True)
@@ -42,19 +56,24 @@ class Func:
 
 
 SELF = "self"  # the value of the instance itself
+# A symbolic tensor of a functional graph: what `keras.Input()` returns, and what a layer or an
+# op returns when given one. Only calls on these build a graph; eager calls (a test calling a
+# layer on arrays twice) are separate passes, not reuse.
+SYMBOLIC = "symbolic"
 
 
 @dataclass(frozen=True)
 class Reuse:
     """A call site that runs an attribute's layer again in the same forward pass."""
 
-    slot: str
+    slot: object  # an attribute name, or Built.key for a local layer
     line: int
     col: int
     first_line: int
     in_loop: bool  # the site itself repeats (a loop), rather than a second site
     via: str = ""  # the helper through which this site calls the layer, if any
     same_input: bool = False  # every earlier call had the very same, unchanged arguments
+    shown: str = ""  # how the layer is written at this site: "self.norm", "norm"
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,7 @@ class _Record:
     site: ast.AST
     assume: frozenset  # (condition key, truth) pairs under which the call ran
     args: object  # key of the unchanged arguments, or None when they cannot be compared
+    shown: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,7 @@ class _TooBig(Exception):
 class _Summary:
     calls: dict  # slot -> [_Record] of calls inside the helper
     value: object  # what the helper returns, when it is always the same layer or helper
+    made: tuple = ()  # constructions the helper returns: made on the path unless kept
 
 
 def class_methods(classdef, module_classes):
@@ -104,23 +125,54 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def find_reuses(classdef, module_classes):
-    """Every reuse along the forward path of one class, or [] when it defines no `call()`."""
+def find_reuses(classdef, module_classes, aliases=None):
+    """The reuses along the forward path of one class, and the layer-like constructions on it.
+
+    Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
+    maps an attribute to the attribute that owns the same instance.
+    """
     own = {s.name: s for s in classdef.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
-        return []
-    walk = _Walk(class_methods(classdef, module_classes))
+        return [], []
+    walk = _Walk(class_methods(classdef, module_classes), aliases or {})
     try:
         walk.run_entry(entry)
     except (_TooBig, RecursionError):
+        return [], []
+    return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
+
+
+def find_graph_reuses(scope, module_functions=()):
+    """Reuses of layers kept in local names of one module or function body (functional API).
+
+    `module_functions` are the module's own functions, which a body may call as helpers.
+    """
+    walk = _Walk({}, {}, graph=True)
+    try:
+        walk.run_body(scope, module_functions)
+    except (_TooBig, RecursionError):
         return []
-    return sorted(walk.reuses.values(), key=lambda r: (r.line, r.col, r.slot))
+    return _sorted(walk.reuses)
+
+
+def _sorted(reuses):
+    return sorted(reuses.values(), key=lambda r: (r.line, r.col, str(r.slot)))
+
+
+def _position(node):
+    return (node.lineno, node.col_offset)
 
 
 class _Walk:
-    def __init__(self, methods):
+    def __init__(self, methods, aliases, graph=False):
         self.methods = methods
+        self.aliases = aliases
+        self.graph = graph  # a module or function body: local names hold layers
+        self.constructions = {}  # class-like calls made on the forward path (KR003)
+        self.kept = set()  # calls whose result is assigned to self.<attr>: made once, then kept
+        self.returned = set()  # calls that are a `return` value: their caller decides
+        self.made = [[]]  # per helper being summarised: constructions it returns
         self.reuses = {}
         self.memo = {}
         self.active = set()
@@ -133,6 +185,17 @@ class _Walk:
     def run_entry(self, func):
         self._apply(Func(func, (), True), [], {}, {}, None, _Ctx())
 
+    def run_body(self, scope, module_functions=()):
+        env = {}
+        for func in module_functions:
+            self._set(env, func.name, Func(func))
+        body = scope.body
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = scope.args
+            for a in args.posonlyargs + args.args + args.kwonlyargs:
+                self._set(env, a.arg, None)
+        self._block(body, env, {}, _Ctx(func=scope if hasattr(scope, "args") else None), [])
+
     def _summary(self, func, args, kwargs):
         params = _bind(func, args, kwargs)
         key = (id(func.node), func.env, params)
@@ -142,6 +205,7 @@ class _Walk:
             return _Summary({}, None)  # recursion or a very deep chain: count nothing
         self.active.add(key)
         self.depth += 1
+        self.made.append([])
         try:
             env = dict(func.env)
             for name, value in params:
@@ -156,10 +220,11 @@ class _Walk:
                 state, exits = self._block(func.node.body, env, {}, ctx, returns)
                 exits = exits + ([state] if state is not None else [])
             value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _Summary(_join(exits) or {}, value)
+            summary = _Summary(_join(exits) or {}, value, tuple(self.made[-1]))
         finally:
             self.active.discard(key)
             self.depth -= 1
+            self.made.pop()
         self.memo[key] = summary
         return summary
 
@@ -176,10 +241,10 @@ class _Walk:
                 here = site if site is not None else record.site
                 args_key = record.args if site is None else None
                 self._count(slot, here, state, ctx.assuming(record.assume), args_key, via,
-                            before.get(slot, ()))
+                            before.get(slot, ()), record.shown)
         return summary.value
 
-    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None):
+    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown=""):
         records = state.get(slot, ())
         if earlier is None:
             earlier = records
@@ -190,9 +255,9 @@ class _Walk:
                     and all(r.args == args_key for r in earlier))
             first = earlier[0].site if earlier else site
             self.reuses.setdefault(key, Reuse(slot, site.lineno, site.col_offset, first.lineno,
-                                              not earlier, via, same))
+                                              not earlier, via, same, shown))
         if len(records) < MAX_RECORDS:
-            state[slot] = records + (_Record(site, ctx.assume, args_key),)
+            state[slot] = records + (_Record(site, ctx.assume, args_key, shown),)
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -208,6 +273,8 @@ class _Walk:
     def _stmt(self, stmt, env, state, ctx, returns):
         self._step()
         if isinstance(stmt, ast.Return):
+            if isinstance(stmt.value, ast.Call):
+                self.returned.add(id(stmt.value))
             value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             returns.append(value)
             return None, [state]
@@ -215,11 +282,24 @@ class _Walk:
             self._children(stmt, env, state, ctx)
             return None, []
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if isinstance(stmt.value, ast.Call) and all(
+                    isinstance(t, ast.Attribute) and env.get(getattr(t.value, "id", None)) == SELF
+                    for t in targets):
+                self.kept.add(id(stmt.value))  # lazily built once: `self.dense = Dense(4)`
+            parts = None
+            if isinstance(stmt.value, (ast.Tuple, ast.List)) and not any(
+                    isinstance(e, ast.Starred) for e in stmt.value.elts):
+                parts = [self._expr(e, env, state, ctx) for e in stmt.value.elts]
+                value = None
+            else:
+                value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
+            if (self.graph and value is None and isinstance(stmt.value, ast.Call)
+                    and len(targets) == 1 and isinstance(targets[0], ast.Name)):
+                value = Built(stmt.value, targets[0].id)
             for target in targets:
                 self._bind_target(target, value, env, state, ctx,
-                                  exact=not isinstance(stmt, ast.AugAssign))
+                                  exact=not isinstance(stmt, ast.AugAssign), parts=parts)
             return state, []
         if isinstance(stmt, ast.If):
             self._expr(stmt.test, env, state, ctx)
@@ -297,12 +377,15 @@ class _Walk:
             exits += more
         return out, exits
 
-    def _bind_target(self, target, value, env, state, ctx, exact):
+    def _bind_target(self, target, value, env, state, ctx, exact, parts=None):
         if isinstance(target, ast.Name):
             self._set(env, target.id, value if exact else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._bind_target(elt, None, env, state, ctx, exact=False)
+            # `a, b = x, y` binds pairwise; the parts of a symbolic result are symbolic.
+            for i, elt in enumerate(target.elts):
+                part = parts[i] if parts and len(parts) == len(target.elts) else (
+                    SYMBOLIC if value == SYMBOLIC else None)
+                self._bind_target(elt, part, env, state, ctx, exact=part is not None)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, env, state, ctx, exact=False)
         else:
@@ -390,6 +473,8 @@ class _Walk:
             base = self._expr(node.value, env, state, ctx)
             if base == SELF:
                 return self._self_attribute(node.attr, state, ctx, node)
+            if isinstance(base, Built) and node.attr == "add":
+                return _Method(base)
             return None
         if isinstance(node, ast.Call):
             return self._call(node, env, state, ctx)
@@ -416,17 +501,19 @@ class _Walk:
             value = self._expr(node.value, env, state, ctx)
             self._set(env, node.target.id, value)
             return value
-        self._children(node, env, state, ctx)
-        return None
+        return SYMBOLIC if self._children(node, env, state, ctx) else None
 
     def _children(self, node, env, state, ctx):
+        """Evaluate the children; whether any of them is a symbolic tensor."""
+        symbolic = False
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                self._expr(child, env, state, ctx)
+                symbolic |= self._expr(child, env, state, ctx) == SYMBOLIC
             elif isinstance(child, (ast.keyword, ast.comprehension, ast.arguments)):
-                self._children(child, env, state, ctx)
+                symbolic |= self._children(child, env, state, ctx)
             elif isinstance(child, ast.stmt):
                 self._stmt(child, env, state, ctx, [])
+        return symbolic
 
     def _comprehension(self, node, env, state, ctx):
         inner = dict(env)
@@ -445,7 +532,7 @@ class _Walk:
     def _self_attribute(self, name, state, ctx, node):
         method = self.methods.get(name)
         if method is None:
-            return Slot(name)
+            return Slot(self.aliases.get(name, name), f"self.{name}")
         if _is_property(method):
             return self._apply(Func(method, (), True), [], {}, state, node, ctx)
         return Func(method, (), True)
@@ -454,18 +541,83 @@ class _Walk:
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
             return self._self_attribute(node.args[1].value, state, ctx, node)  # self.<name>
         callee = self._expr(node.func, env, state, ctx)
-        args = [self._expr(a, env, state, ctx) for a in node.args]
+        if _terminal(node.func) == "Sequential" and node.args \
+                and isinstance(node.args[0], (ast.List, ast.Tuple)):
+            # Each listed layer runs when the model runs: listing one twice calls it twice.
+            for elt in node.args[0].elts:
+                self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None, True)
+            args = [self._expr(a, env, state, ctx) for a in node.args[1:]]
+        else:
+            args = [self._expr(a, env, state, ctx) for a in node.args]
         kwargs = {}
         for kw in node.keywords:
             value = self._expr(kw.value, env, state, ctx)
             if kw.arg is not None:
                 kwargs[kw.arg] = value
-        if isinstance(callee, Slot):
-            self._count(callee.name, node, state, ctx, _args_key(node, env))
-            return None
-        if isinstance(callee, Func):
-            return self._apply(callee, args, kwargs, state, node, ctx)
+        # An op or a layer given a symbolic tensor returns one; constructing an object (a
+        # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
+        symbolic = self.graph and (_terminal(node.func) == "Input" or (
+            not _class_like(node.func) and (SYMBOLIC in args or SYMBOLIC in kwargs.values())))
+        if (isinstance(node.func, ast.Attribute) and node.func.attr == "add" and len(args) == 1
+                and isinstance(callee, _Method) and _is_sequential(callee.of)):
+            return self._call_layer(args[0], node.args[0], state, ctx, None, True)
+        if isinstance(callee, (Slot, Built)):
+            self._call_layer(callee, node, state, ctx, _args_key(node, env), symbolic)
+        elif isinstance(callee, Func):
+            value = self._apply(callee, args, kwargs, state, node, ctx)
+            for made in self._summary(callee, args, kwargs).made:
+                self._made(made, node)
+            return value
+        elif callee is None and not self.graph and _may_be_layer(node.func):
+            self._made(node, node)
+        return SYMBOLIC if symbolic else None
+
+    def _made(self, construction, site):
+        """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
+        if id(site) in self.kept:
+            return  # `self.x = Dense()` or `self.x = self._make()`: built once, then kept
+        if id(site) in self.returned and len(self.made) > 1:
+            self.made[-1].append(construction)  # the helper's caller decides
+        else:
+            self.constructions[_position(construction)] = construction
+
+    def _call_layer(self, value, site, state, ctx, args_key, in_graph=True):
+        if isinstance(value, Slot):
+            self._count(value.name, site, state, ctx, args_key, shown=value.shown)
+        elif isinstance(value, Built) and in_graph:
+            self._count(value.key, site, state, ctx, args_key, shown=value.name)
         return None
+
+
+@dataclass(frozen=True)
+class _Method:
+    """`x.add` where x is a layer kept in a local name: the Sequential API's add()."""
+
+    of: Built
+
+
+def _is_sequential(built):
+    return _terminal(built.node.func) == "Sequential"
+
+
+def _terminal(func):
+    """The last name of a callee: `Dense` for `keras.layers.Dense`, `Sequential`, ..."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _may_be_layer(func):
+    """A class-like callee that is not plainly something else (an exception being raised)."""
+    name = _terminal(func)
+    return _class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
+
+
+def _class_like(func):
+    name = _terminal(func)
+    return bool(name) and name[0].isupper()
 
 
 def _is_getattr_of_constant(node):

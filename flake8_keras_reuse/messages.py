@@ -15,15 +15,34 @@ CONSEQUENCES = {
         "Its table is shared by both uses: give each use its own instance, or mark deliberately "
         "shared embeddings with '# noqa: KR002'."
     ),
+    "model": (
+        "The model's weights are shared by both uses: build one model per use, or mark "
+        "deliberate Siamese sharing with '# noqa: KR002'."
+    ),
 }
 
+# What a layer of each category keeps, for the messages that are about the instance itself.
+STATE = {"stats": "moving statistics", "weights": "weights", "table": "table"}
+
 SUBJECTS = {
-    "again": "'self.{attr}' ({cls}) is called again here{via}; first called on line {first}.",
+    "again": "'{attr}' ({cls}) is called again here{via}; first called on line {first}.",
     "loop": (
-        "'self.{attr}' ({cls}) is called again on every pass of this loop{via} "
+        "'{attr}' ({cls}) is called again on every pass of this loop{via} "
         "(first called on line {first}, in its first pass)."
     ),
 }
+
+CONSTRUCTED = (
+    "KR003 '{name}' ({cls}) is constructed inside the forward pass: every call makes new, "
+    "untrained {state} that Keras tracks badly or not at all, and tf.function rejects. "
+    "Create it once in __init__ or build() and call it here."
+)
+
+BOUND_AGAIN = (
+    "KR004 '{name}' ({cls}) is bound again here, to {owner}; first bound on line {first}. "
+    "Both owners share one instance and its {state}, whatever the channel counts: give each "
+    "owner its own instance."
+)
 
 
 def describe(held):
@@ -41,6 +60,15 @@ def _through(helper):
 
 def format_reuse(code, reuse, held):
     subject = SUBJECTS["loop" if reuse.in_loop else "again"].format(
-        attr=reuse.slot, cls=describe(held), first=reuse.first_line,
+        attr=reuse.shown, cls=describe(held), first=reuse.first_line,
         via=_through(reuse.via))
     return f"{code} {subject} {CONSEQUENCES[held.layer.category]}"
+
+
+def format_construction(name, held):
+    return CONSTRUCTED.format(name=name, cls=describe(held), state=STATE[held.layer.category])
+
+
+def format_binding(binding, held):
+    return BOUND_AGAIN.format(name=binding.shown, cls=describe(held), owner=binding.owner,
+                              first=binding.first_line, state=STATE[held.layer.category])

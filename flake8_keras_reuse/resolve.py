@@ -211,6 +211,8 @@ class Resolver:
                     layer = self.layer_base(ref, seen)
                 else:
                     layer = None
+                if layer is not None and layer.category == catalog.MODEL:
+                    return None  # a subclassed model's state is its own code's business
                 if layer is not None:
                     return layer
         return None
@@ -254,17 +256,27 @@ class Resolver:
                     values.append(None)  # a method, nested class or import of that name
         if not values or None in values:
             return None
-        found = _all(self.instance_classes(v) for v in values)
-        if not found:
-            return None
-        categories = {h.layer.category for h in found}
-        names = {h.name for h in found}
-        if len(categories) != 1:
-            return None
-        if len(names) == 1:
-            return found[0]
-        layer = found[0].layer
-        return Held(" or ".join(sorted(names)), layer)
+        return agree(_all(self.instance_classes(v) for v in values))
+
+    def held_by_value(self, node):
+        """The layer class an expression's value is, when every way it may go agrees."""
+        return agree(self.instance_classes(node))
+
+    def keeps_argument(self, func):
+        """Whether a callee is a Keras layer or model class, or a project subclass of one, that
+        keeps a layer handed to its constructor (Bidirectional copies it instead)."""
+        refs = self.referents(func)
+        if not refs:
+            return False
+        for ref in refs:
+            if isinstance(ref, str):
+                if not (catalog.is_keras_base(ref) or catalog.keras_layer(ref, self.extra)):
+                    return False
+                if catalog.copies_layer_argument(ref):
+                    return False
+            elif not (isinstance(ref, nodes.ClassDef) and self.is_keras_class(ref)):
+                return False
+        return True
 
     def _project_mro(self, classdef):
         order, todo, seen = [], [classdef], set()
@@ -290,6 +302,18 @@ def _assigned_value(target):
     if isinstance(stmt, nodes.AnnAssign) and stmt.target is target:
         return stmt.value
     return None
+
+
+def agree(found):
+    """One Held for several possible classes when they share a category; else None."""
+    if not found:
+        return None
+    if len({h.layer.category for h in found}) != 1:
+        return None
+    names = {h.name for h in found}
+    if len(names) == 1:
+        return found[0]
+    return Held(" or ".join(sorted(names)), found[0].layer)
 
 
 def _declaration_only(target):

@@ -1,0 +1,160 @@
+"""Ownership: one layer instance bound to two owners (KR004), and attributes that share one.
+
+Syntax only: which construction each local name holds, and where that instance is bound to an
+owner (an attribute, a list slot, another layer's or model's constructor). Resolution decides
+later whether the instance is a layer with state and the owner a Keras class.
+"""
+import ast
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A second owner for one instance: report it at (line, col)."""
+
+    line: int
+    col: int
+    instance: ast.Call  # the construction
+    shown: str  # how the instance is written at the binding
+    owner: str  # what it is bound to: "self.norm_right", "Branch(...)", "a list"
+    first_line: int
+    owner_class: ast.AST = None  # for constructor arguments: the constructor call, to resolve
+
+
+def bindings(scope):
+    """Second bindings of one instance in a module or function body, in source order."""
+    built = {}  # local name -> construction
+    owners = {}  # id(construction) -> line of its first owner
+    attrs = {}  # self attribute -> the construction assigned to it in this body
+    found = []
+
+    def bind(instance, node, shown, owner, owner_class=None):
+        key = id(instance)
+        if key in owners:
+            found.append(Binding(node.lineno, node.col_offset, instance, shown, owner,
+                                 owners[key], owner_class))
+        else:
+            owners[key] = node.lineno
+
+    for node in _statements(scope):
+        own = list(_own_nodes(node))
+        in_sequential = {id(sub.args[0]) for sub in own
+                         if isinstance(sub, ast.Call) and _callee_name(sub) == "Sequential"
+                         and sub.args}
+        for sub in own:
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult):
+                for side in (sub.left, sub.right):
+                    if (isinstance(side, ast.List) and len(side.elts) == 1
+                            and _constructs(side.elts[0])):
+                        # [Layer()] * n: one instance in n slots.
+                        found.append(Binding(sub.lineno, sub.col_offset, side.elts[0],
+                                             _callee_name(side.elts[0]), "a list, n times",
+                                             sub.lineno))
+            elif isinstance(sub, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+                if id(sub) in in_sequential:
+                    continue  # listed twice in a Sequential is a call (KR001/KR002), not this
+                elts = sub.values if isinstance(sub, ast.Dict) else sub.elts
+                seen = set()
+                for elt in elts:
+                    if isinstance(elt, ast.Name) and elt.id in built:
+                        if elt.id in seen:
+                            found.append(Binding(elt.lineno, elt.col_offset, built[elt.id],
+                                                 elt.id, "the same collection", elt.lineno))
+                        seen.add(elt.id)
+            elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
+                for arg in list(sub.args) + [k.value for k in sub.keywords]:
+                    if isinstance(arg, ast.Name) and arg.id in built:
+                        bind(built[arg.id], sub, arg.id, f"{_callee_name(sub)}(...)", sub)
+        if isinstance(node, ast.Assign):
+            value = node.value
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if _constructs(value):
+                        built[target.id] = value
+                    elif isinstance(value, ast.Name) and value.id in built:
+                        built[target.id] = built[value.id]  # an alias, not an owner
+                    else:
+                        built.pop(target.id, None)
+                elif _is_self_attr(target):
+                    owner = f"self.{target.attr}"
+                    if isinstance(value, ast.Name) and value.id in built:
+                        bind(built[value.id], node, value.id, owner)
+                        attrs[target.attr] = built[value.id]
+                    elif _is_self_attr(value) and value.attr in attrs:
+                        # `self.b = self.a`, where self.a was made here: a second owner
+                        bind(attrs[value.attr], node, f"self.{value.attr}", owner)
+                    elif _constructs(value):
+                        attrs[target.attr] = value
+                        owners.setdefault(id(value), node.lineno)
+    return sorted(found, key=lambda b: (b.line, b.col))
+
+
+def attribute_aliases(classdef):
+    """{attr: owning attr} for attributes bound to one instance (`self.a = bn; self.b = bn`)."""
+    assigned = {}
+    groups = {}
+    for func in classdef.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        local = {}
+        for node in _statements(func):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
+                    local[target.id] = node.value
+                elif _is_self_attr(target):
+                    assigned[target.attr] = assigned.get(target.attr, 0) + 1
+                    if isinstance(node.value, ast.Name) and node.value.id in local:
+                        groups.setdefault(id(local[node.value.id]), []).append(target.attr)
+                    elif _is_self_attr(node.value):
+                        groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
+                            target.attr)
+    aliases = {}
+    for attrs in groups.values():
+        # Only attributes assigned exactly once are known to hold that instance.
+        if len(set(attrs)) > 1 and all(assigned.get(a, 0) <= 1 or a == attrs[0] for a in attrs):
+            for attr in attrs[1:]:
+                aliases[attr] = attrs[0]
+    return aliases
+
+
+def _statements(scope):
+    """Statements of a body in source order, nested blocks included, nested scopes not."""
+    todo = list(reversed(scope.body))
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            children = getattr(node, name, None)
+            if isinstance(children, list) and not isinstance(
+                    node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                todo.extend(reversed(children))
+
+
+def _own_nodes(stmt):
+    """The expressions of one statement, without those of nested statements or scopes."""
+    todo = [c for c in ast.iter_child_nodes(stmt) if not isinstance(c, (ast.stmt, ast.excepthandler))]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _constructs(node):
+    """Whether an expression constructs an object of a class: `Dense(4)`, `layers.BN()`."""
+    return isinstance(node, ast.Call) and _callee_name(node)[:1].isupper()
+
+
+def _is_self_attr(node):
+    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id == "self")
+
+
+def _callee_name(call):
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return getattr(func, "id", "") or ""
