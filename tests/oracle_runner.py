@@ -20,7 +20,14 @@ import numpy as np  # noqa: E402
 
 
 def install_spellings():
-    """Make `tensorflow.keras`, `tf_keras` and `tensorflow.python.keras` name Keras 3."""
+    """Make `tensorflow.keras`, `tf_keras` and `tensorflow.python.keras` name Keras 3.
+
+    Keras itself asks whether TensorFlow is importable; it must keep hearing "no", or it would
+    take the stand-in for the real thing.
+    """
+    from keras.src.utils import module_utils
+
+    module_utils.tensorflow._available = False
     tf = types.ModuleType("tensorflow")
     tf.keras = keras
     python = types.ModuleType("tensorflow.python")
@@ -99,12 +106,67 @@ def run_class(cls, spec):
     return {"error": error, "passes": len(passes), "attrs": attrs}
 
 
+# Helpers the graph checks (test_keras_oracle.GRAPH_CHECKS) are written with.
+def arr(*shape):
+    return np.random.default_rng(0).uniform(0.1, 1.0, size=shape).astype("float32")
+
+
+def raises(fn):
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - the claim is that Keras fails here
+        return True
+    return False
+
+
+def nodes(layer):
+    """How many times a layer was called in the functional graphs built so far."""
+    return len(layer._inbound_nodes)
+
+
+def shared(model, cls):
+    """Layers of a class that a functional model calls at more than one place."""
+    return [layer for layer in model.layers if isinstance(layer, cls) and nodes(layer) > 1]
+
+
+def made_per_call(model, x):
+    """Layer classes constructed while the model runs, on its second call (after building)."""
+    model(x)
+    made = {}
+    original = keras.layers.Layer.__init__
+
+    def counting(layer, *args, **kwargs):
+        made[type(layer).__name__] = made.get(type(layer).__name__, 0) + 1
+        original(layer, *args, **kwargs)
+
+    keras.layers.Layer.__init__ = counting
+    try:
+        model(x)
+    finally:
+        keras.layers.Layer.__init__ = original
+    return made
+
+
+def run_checks(namespace, checks):
+    helpers = {"keras": keras, "np": np, "arr": arr, "raises": raises, "nodes": nodes,
+               "shared": shared, "made_per_call": made_per_call}
+    results = {}
+    for line, expression in checks.items():
+        try:
+            results[line] = bool(eval(expression, {**namespace, **helpers}))  # noqa: S307
+        except Exception as exc:  # noqa: BLE001 - reported to the test as a failed claim
+            results[line] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    return results
+
+
 def main():
     install_spellings()
     results = {}
     for path, specs in json.load(sys.stdin).items():
         namespace = runpy.run_path(path, run_name="fixture")
+        checks = specs.pop("__checks__", {})
         results[path] = {name: run_class(namespace[name], spec) for name, spec in specs.items()}
+        results[path]["__checks__"] = run_checks(namespace, checks)
     print(json.dumps(results))
 
 

@@ -61,6 +61,56 @@ SPECS = {
         "BuiltLater": {"inputs": P2}, "LocalVariable": {"inputs": P2},
         "Embeddings": {"inputs": [["int", 2, 5], ["int", 2, 5]]},
     },
+    "graphs/owners.py": {"TwoNames": {"inputs": P2}, "Collections": {"inputs": [[2, 8]]}},
+    "graphs/built_in_call.py": {
+        "Classifier": {"init": {"classes": 3}, "inputs": [IMG]},
+        "NotOnTheForwardPath": {"inputs": [[2, 8]]},
+    },
+    "graphs/functional.py": {},
+    "graphs/sequential.py": {},
+}
+
+# Findings outside call(): each line with a finding (and some without) carries a claim about
+# what Keras does, written as an expression over the fixture's names; every claim must hold,
+# and the lines with a positive claim must be exactly the lines with a finding.
+GRAPH_CHECKS = {
+    "graphs/functional.py": {
+        21: "len(shared(build(), keras.layers.Conv2D)) == 1",
+        22: "len(shared(build(), keras.layers.BatchNormalization)) == 1",
+        31: "max(nodes(l) for l in build().layers if isinstance(l, keras.layers.Dense)) == 3",
+        39: "len(shared(siamese(), keras.Model)) == 1",
+        42: "len(shared(siamese(), keras.layers.Dense)) == 1",
+        58: "nodes(head) == 2",
+    },
+    "graphs/sequential.py": {
+        14: "listed.layers[1] is listed.layers[4] and raises(lambda: listed(arr(1, 16, 16, 3)))",
+        23: "added.layers[1] is added.layers[3]",
+        31: "(lambda t: t.layers[0] is t.layers[1] and len(t(arr(2, 4)).shape) == 2"
+            " and len(t.weights) == 2)(tower())",
+    },
+    "graphs/owners.py": {
+        21: "(lambda m: m.left_norm is m.right_norm)(TwoNames())",
+        23: "(lambda m: m.proj is m.proj_alias)(TwoNames())",
+        38: "(lambda c: c.norms[0] is c.norms[1])(Collections())",
+        39: "(lambda c: c.by_name['a'] is c.by_name['b'])(Collections())",
+        40: "(lambda c: c.repeated[0] is c.repeated[2])(Collections())",
+        51: "left.norm is right.norm",
+        59: "per_step.layer is per_step_too.layer",
+    },
+    "graphs/built_in_call.py": {
+        17: "made_per_call(Classifier(3), arr(2, 8, 8, 3)).get('BatchNormalization', 0) == 1",
+        25: "made_per_call(Classifier(3), arr(2, 8, 8, 3)).get('Dense', 0) == 1",
+    },
+}
+
+# Claims on lines without a finding: Keras shows there is nothing to report.
+NEGATIVE_CHECKS = {
+    "graphs/owners.py": {
+        55: "forward_only.forward_layer is not again.forward_layer",  # Bidirectional copies
+    },
+    "graphs/functional.py": {
+        48: "eager_use() is not None",  # eager calls on arrays run fine, twice
+    },
 }
 
 SKIPPED = {
@@ -69,6 +119,9 @@ SKIPPED = {
     "project/zoo/models/net.py": "imports zoo.norms, which refuses to be imported on purpose "
                                  "(it proves the linter never imports project modules)",
     "subclass/assignments.py::FrozenNorm": "a layer the fixture's models use, not a model",
+    "graphs/owners.py::Branch": "takes a layer argument; its sharing is GRAPH_CHECKS' line 51",
+    "graphs/built_in_call.py::LazyHead": "Keras 3 refuses a sublayer added in call() after "
+                                         "build; Keras 2 builds it once: not reported",
 }
 
 SILENT_BY_DESIGN = {
@@ -97,7 +150,10 @@ def model_classes(path):
 
 @pytest.fixture(scope="module")
 def oracle():
-    specs = {str(FIXTURES / path): classes for path, classes in SPECS.items()}
+    specs = {}
+    for path, classes in SPECS.items():
+        checks = {**GRAPH_CHECKS.get(path, {}), **NEGATIVE_CHECKS.get(path, {})}
+        specs[str(FIXTURES / path)] = {**classes, "__checks__": checks}
     env = dict(os.environ, KERAS_BACKEND="jax")
     proc = subprocess.run([sys.executable, str(RUNNER)], input=json.dumps(specs), env=env,
                           capture_output=True, text=True, timeout=1200)
@@ -122,10 +178,21 @@ def test_findings_are_what_keras_does(oracle, rel):
     source = path.read_text(encoding="utf-8")
     findings = check(ast.parse(source), source, str(path))
     classes = {c.name: c for c in model_classes(path)}
+    checks = oracle[rel].pop("__checks__", {})
+    for line, verdict in checks.items():
+        assert verdict is True, f"{rel}:{line}: Keras does not bear out the claim: {verdict}"
+    inside = {line for c in classes.values() for line in range(c.lineno, c.end_lineno + 1)}
+    checked = {int(line) for line in GRAPH_CHECKS.get(rel, {})}
+    outside = {line for line, _, _ in findings if line not in inside}
+    assert outside <= checked, f"{rel}: findings no Keras claim backs: {outside - checked}"
+    assert checked <= {line for line, _, _ in findings}, \
+        f"{rel}: Keras shows sharing the plugin does not report"
+    if checks:
+        SUMMARY.append(f"{rel}: {len(checks)} claim(s) about Keras hold")
     for name, result in oracle[rel].items():
         cls = classes[name]
         reported = {re.search(r"'self\.(\w+)'", m).group(1) for line, _, m in findings
-                    if cls.lineno <= line <= cls.end_lineno}
+                    if cls.lineno <= line <= cls.end_lineno and m[:5] in ("KR001", "KR002")}
         # One instance may sit under several names (a property, an alias): judge instances.
         names = {}
         for attr, info in result["attrs"].items():
