@@ -63,7 +63,9 @@ def harmless_name(name):
 def is_keras_name(qname):
     """Whether a dotted name lives in Keras: keras, tf_keras, or any tensorflow...keras path."""
     parts = qname.split(".")
-    return parts[0] in ("keras", "tf_keras") or (parts[0] == "tensorflow" and "keras" in parts[1:-1])
+    if parts[0] == "tensorflow":
+        return "keras" in parts[1:-1]
+    return parts[0] in ("keras", "tf_keras")
 
 
 def keras_layer(qname, extra=None):

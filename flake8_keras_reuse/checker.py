@@ -18,10 +18,11 @@ def check(tree, source, filename, extra=None):
             continue
         reuses, constructions = forward.find_reuses(
             classdef, by_name, owners.attribute_aliases(classdef))
-        harmless = _harmless_attributes(classdef)
-        reuses = [r for r in reuses if r.slot not in harmless]
+        if reuses:
+            harmless = _harmless_attributes(classdef)
+            reuses = [r for r in reuses if r.slot not in harmless]
         constructions = [c for c in constructions
-                         if not catalog.harmless_name(forward._terminal(c.func))]
+                         if not catalog.harmless_name(forward.terminal_name(c.func))]
         if reuses or constructions:
             class_work.append((classdef, reuses, constructions))
     scope_work = []
@@ -47,7 +48,7 @@ def check(tree, source, filename, extra=None):
         for call in constructions:
             held = ctx.held_by_call(call)
             if held and held.layer.category in catalog.STATEFUL:
-                name = forward._terminal(call.func)
+                name = forward.terminal_name(call.func)
                 found.add((call.lineno, call.col_offset,
                            messages.format_construction(name, held)))
     for reuses, bound in scope_work:
@@ -74,7 +75,7 @@ def _harmless_attributes(classdef):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute):
                         ok = (isinstance(node.value, ast.Call)
-                              and catalog.harmless_name(forward._terminal(node.value.func))) \
+                              and catalog.harmless_name(forward.terminal_name(node.value.func))) \
                             or (isinstance(node.value, ast.Constant) and node.value.value is None)
                         verdict[target.attr] = verdict.get(target.attr, True) and ok
     return {attr for attr, ok in verdict.items() if ok}
@@ -200,7 +201,6 @@ class _Resolution:
     def held_by_call(self, node):
         call = self._calls.get(_span(node))
         return None if call is None else self.resolver.held_by_value(call)
-
 
     def keeps_argument(self, call):
         found = self._calls.get(_span(call))

@@ -131,7 +131,8 @@ def find_reuses(classdef, module_classes, aliases=None):
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
     maps an attribute to the attribute that owns the same instance.
     """
-    own = {s.name: s for s in classdef.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    own = {s.name: s for s in classdef.body
+           if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
         return [], []
@@ -541,7 +542,7 @@ class _Walk:
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
             return self._self_attribute(node.args[1].value, state, ctx, node)  # self.<name>
         callee = self._expr(node.func, env, state, ctx)
-        if _terminal(node.func) == "Sequential" and node.args \
+        if terminal_name(node.func) == "Sequential" and node.args \
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
             # Each listed layer runs when the model runs: listing one twice calls it twice.
             for elt in node.args[0].elts:
@@ -556,7 +557,7 @@ class _Walk:
                 kwargs[kw.arg] = value
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
-        symbolic = self.graph and (_terminal(node.func) == "Input" or (
+        symbolic = self.graph and (terminal_name(node.func) == "Input" or (
             not _class_like(node.func) and (SYMBOLIC in args or SYMBOLIC in kwargs.values())))
         if (isinstance(node.func, ast.Attribute) and node.func.attr == "add" and len(args) == 1
                 and isinstance(callee, _Method) and _is_sequential(callee.of)):
@@ -597,10 +598,10 @@ class _Method:
 
 
 def _is_sequential(built):
-    return _terminal(built.node.func) == "Sequential"
+    return terminal_name(built.node.func) == "Sequential"
 
 
-def _terminal(func):
+def terminal_name(func):
     """The last name of a callee: `Dense` for `keras.layers.Dense`, `Sequential`, ..."""
     if isinstance(func, ast.Attribute):
         return func.attr
@@ -611,12 +612,12 @@ def _terminal(func):
 
 def _may_be_layer(func):
     """A class-like callee that is not plainly something else (an exception being raised)."""
-    name = _terminal(func)
+    name = terminal_name(func)
     return _class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
 
 
 def _class_like(func):
-    name = _terminal(func)
+    name = terminal_name(func)
     return bool(name) and name[0].isupper()
 
 

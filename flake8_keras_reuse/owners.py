@@ -134,7 +134,8 @@ def _statements(scope):
 
 def _own_nodes(stmt):
     """The expressions of one statement, without those of nested statements or scopes."""
-    todo = [c for c in ast.iter_child_nodes(stmt) if not isinstance(c, (ast.stmt, ast.excepthandler))]
+    todo = [c for c in ast.iter_child_nodes(stmt)
+            if not isinstance(c, (ast.stmt, ast.excepthandler))]
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.ClassDef)):

@@ -2,7 +2,8 @@
 
     KERAS_BACKEND=jax python tests/oracle_runner.py < SPECS_JSON
 
-SPECS_JSON maps a fixture path to {class name: spec}; a spec is {"init": {...}, "inputs": [shape, ...], "kwargs": {...}}; an
+SPECS_JSON maps a fixture path to {class name: spec}; a spec is
+{"init": {...}, "inputs": [shape, ...], "kwargs": {...}}; an
 input shape whose first item is "int" gives integers, a list of shapes gives a list of tensors.
 The fixtures import Keras in every spelling; here each spelling is Keras 3 itself (tf.keras is
 Keras 3 in TensorFlow >= 2.16), so no TensorFlow is needed. Prints {path: {class: result}}.

@@ -26,19 +26,18 @@ def sh(*cmd, **kw):
     return subprocess.run([str(c) for c in cmd], check=True, **kw)
 
 
-def flake8_version():
-    import flake8  # the version of the environment running the benchmark
+def flake8_version(python):
+    out = subprocess.run([str(python), "-c", "import flake8; print(flake8.__version__)"],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
 
-    return flake8.__version__
 
-
-def make_env(name, extra_install):
+def make_env(name, install):
     env = ENVS / name
     python = env / "bin" / "python"
     if not python.exists():
         sh(sys.executable, "-m", "venv", env)
-        sh(python, "-m", "pip", "install", "--quiet", f"flake8=={flake8_version()}",
-           *extra_install)
+    sh(python, "-m", "pip", "install", "--quiet", *install)
     return python
 
 
@@ -81,11 +80,14 @@ def main():
                         choices=sorted(WHEELS))
     args = parser.parse_args()
 
-    plain = make_env("plain", [])
+    # The plugin's environment picks flake8 as a user's would; the plain one gets the same.
     plugin = make_env("plugin", [str(ROOT)])
     sh(plugin, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT))
+    version = flake8_version(plugin)
+    plain = make_env("plain", [f"flake8=={version}"])
+    assert flake8_version(plain) == version
 
-    print(f"flake8 {flake8_version()}, -j {args.jobs}, best of {args.repeat}")
+    print(f"flake8 {version}, -j {args.jobs}, best of {args.repeat}")
     print(f"{'corpus':<22}{'files':>7}{'plain s':>10}{'plugin s':>10}{'plain MiB':>11}"
           f"{'plugin MiB':>12}{'ratio':>8}")
     for name in args.corpus:
