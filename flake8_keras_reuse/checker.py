@@ -17,7 +17,8 @@ def check(tree, source, filename, extra=None):
         if not classdef.has_call:
             continue
         reuses, constructions = forward.find_reuses(
-            classdef, by_name, owners.attribute_aliases(classdef))
+            classdef, by_name, owners.attribute_aliases(classdef),
+            owners.repeated_attributes(classdef))
         if reuses:
             harmless = _harmless_attributes(classdef)
             reuses = [r for r in reuses if r.slot not in harmless]

@@ -125,18 +125,19 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def find_reuses(classdef, module_classes, aliases=None):
+def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset()):
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
-    maps an attribute to the attribute that owns the same instance.
+    maps an attribute to the attribute that owns the same instance; `repeated` names the
+    attributes that hold one instance in several slots (`[Norm()] * n`).
     """
     own = {s.name: s for s in classdef.body
            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
         return [], []
-    walk = _Walk(class_methods(classdef, module_classes), aliases or {})
+    walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated)
     try:
         walk.run_entry(entry)
     except (_TooBig, RecursionError):
@@ -166,9 +167,10 @@ def _position(node):
 
 
 class _Walk:
-    def __init__(self, methods, aliases, graph=False):
+    def __init__(self, methods, aliases, graph=False, repeated=frozenset()):
         self.methods = methods
         self.aliases = aliases
+        self.repeated = repeated
         self.graph = graph  # a module or function body: local names hold layers
         self.constructions = {}  # class-like calls made on the forward path (KR003)
         self.kept = set()  # calls whose result is assigned to self.<attr>: made once, then kept
@@ -348,9 +350,13 @@ class _Walk:
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:
-            self._expr(stmt.iter, env, state, ctx)
-            # The loop variable changes with each iteration: whatever it holds is not one layer.
-            self._bind_target(stmt.target, None, env, state, ctx, exact=False)
+            items = self._expr(stmt.iter, env, state, ctx)
+            if self._one_instance(items) and isinstance(stmt.target, ast.Name):
+                # Every slot of `[Norm()] * n` is the same layer: each pass calls it again.
+                self._bind_target(stmt.target, items, env, state, ctx, exact=True)
+            else:
+                # The loop variable changes with each pass: whatever it holds is not one layer.
+                self._bind_target(stmt.target, None, env, state, ctx, exact=False)
         body_env = dict(env)
         body_state, exits = self._block(stmt.body, body_env, dict(state), inner, returns)
         # The body may run zero times, so what follows sees both the state before and after it.
@@ -479,6 +485,10 @@ class _Walk:
             return None
         if isinstance(node, ast.Call):
             return self._call(node, env, state, ctx)
+        if isinstance(node, ast.Subscript):
+            items = self._expr(node.value, env, state, ctx)
+            self._expr(node.slice, env, state, ctx)
+            return items if self._one_instance(items) else None
         if isinstance(node, ast.Lambda):
             return Func(node, _closure(env))
         if isinstance(node, ast.IfExp):
@@ -529,6 +539,9 @@ class _Walk:
         for elt in elements:
             self._expr(elt, inner, state, looped)
         return None
+
+    def _one_instance(self, value):
+        return isinstance(value, Slot) and value.name in self.repeated
 
     def _self_attribute(self, name, state, ctx, node):
         method = self.methods.get(name)

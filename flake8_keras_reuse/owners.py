@@ -42,14 +42,10 @@ def bindings(scope):
                          if isinstance(sub, ast.Call) and _callee_name(sub) == "Sequential"
                          and sub.args}
         for sub in own:
-            if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mult):
-                for side in (sub.left, sub.right):
-                    if (isinstance(side, ast.List) and len(side.elts) == 1
-                            and _constructs(side.elts[0])):
-                        # [Layer()] * n: one instance in n slots.
-                        found.append(Binding(sub.lineno, sub.col_offset, side.elts[0],
-                                             _callee_name(side.elts[0]), "a list, n times",
-                                             sub.lineno))
+            if _repeated_list(sub) is not None:  # [Layer()] * n: one instance in n slots
+                one = _repeated_list(sub)
+                found.append(Binding(sub.lineno, sub.col_offset, one, _callee_name(one),
+                                     "a list, n times", sub.lineno))
             elif isinstance(sub, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
                 if id(sub) in in_sequential:
                     continue  # listed twice in a Sequential is a call (KR001/KR002), not this
@@ -117,6 +113,30 @@ def attribute_aliases(classdef):
             for attr in attrs[1:]:
                 aliases[attr] = attrs[0]
     return aliases
+
+
+def repeated_attributes(classdef):
+    """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
+    verdict = {}
+    for func in classdef.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in _statements(func):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if _is_self_attr(target):
+                        ok = _repeated_list(node.value) is not None
+                        verdict[target.attr] = verdict.get(target.attr, True) and ok
+    return {attr for attr, ok in verdict.items() if ok}
+
+
+def _repeated_list(node):
+    """The construction in `[Layer()] * n` or `n * [Layer()]`, else None."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for side in (node.left, node.right):
+            if isinstance(side, ast.List) and len(side.elts) == 1 and _constructs(side.elts[0]):
+                return side.elts[0]
+    return None
 
 
 def _statements(scope):

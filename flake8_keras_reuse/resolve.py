@@ -150,6 +150,9 @@ class Resolver:
             return None
         if isinstance(node, nodes.Const) and node.value is None:
             return []
+        if (isinstance(node, nodes.BinOp) and node.op == "*"
+                and isinstance(node.left, nodes.List) and len(node.left.elts) == 1):
+            return self.instance_classes(node.left.elts[0], depth + 1)  # [Norm()] * n
         if isinstance(node, nodes.IfExp):
             return _both(self.instance_classes(node.body, depth + 1),
                          self.instance_classes(node.orelse, depth + 1))

@@ -101,9 +101,13 @@ def run_class(cls, spec):
             value = getattr(model, name)
         except Exception:  # noqa: BLE001 - properties that fail outside a call
             continue
-        if isinstance(value, keras.layers.Layer) and value is not model:
-            attrs[name] = {"calls": counts.get(id(value), 0), "class": type(value).__name__,
-                           "variables": len(value.weights), "instance": id(value)}
+        slots = {name: value}
+        if isinstance(value, (list, tuple)):  # `[Norm()] * n`: the slots of one list
+            slots = {f"{name}[{i}]": item for i, item in enumerate(value)}
+        for slot, item in slots.items():
+            if isinstance(item, keras.layers.Layer) and item is not model:
+                attrs[slot] = {"calls": counts.get(id(item), 0), "class": type(item).__name__,
+                               "variables": len(item.weights), "instance": id(item)}
     return {"error": error, "passes": len(passes), "attrs": attrs}
 
 
