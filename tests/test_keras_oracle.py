@@ -140,6 +140,12 @@ SILENT_BY_DESIGN = {
 SUMMARY = []  # printed at the end of the session by conftest.py
 
 
+def holds(group, attr):
+    """Whether a group of names for one instance includes an attribute (`norms` names the
+    list, `norms[0]` its first slot)."""
+    return any(name == attr or name.startswith(attr + "[") for name in group)
+
+
 def model_classes(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -199,9 +205,6 @@ def test_findings_are_what_keras_does(oracle, rel):
             names.setdefault(info["instance"], (info, set()))[1].add(attr)
         shared = {frozenset(attrs) for info, attrs in names.values()
                   if info["calls"] >= 2 and info["variables"] > 0}
-        def holds(group, attr):  # `norms` names the list, `norms[0]` its first slot
-            return any(name == attr or name.startswith(attr + "[") for name in group)
-
         for attr in reported:
             assert any(holds(group, attr) for group in shared), \
                 f"{rel}::{name}: 'self.{attr}' is reported, but Keras ran it once or it " \
