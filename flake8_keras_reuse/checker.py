@@ -32,7 +32,7 @@ def check(tree, source, filename, extra=None):
         graph = index.graph and (isinstance(scope.node, ast.Module) or (
             scope.results and _mentions_graph(scope.node, lines)))
         reuses = forward.find_graph_reuses(scope.node, index.functions) if graph else []
-        bound = owners.bindings(scope.node) \
+        bound = owners.bindings(scope.node, lines, index.repeats) \
             if scope.constructed or scope.copied or index.repeats else []
         if reuses or bound:
             scope_work.append((reuses, bound))
@@ -121,7 +121,7 @@ def _index(tree, source):
     index.functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef,
                                                               ast.AsyncFunctionDef))]
     # Only a graph fed by keras.Input() or a Sequential model makes local calls reuse.
-    index.graph = "Input" in source or "Sequential" in source
+    index.graph = bool(_GRAPH.search(source))
     index.repeats = bool(_REPEATED_LIST.search(source))
     module = _Scope(tree, None)
     index.scopes.append(module)
@@ -151,13 +151,13 @@ def _index(tree, source):
 
 
 _REPEATED_LIST = re.compile(r"\]\s*\*|\*\s*\[")
+_GRAPH = re.compile(r"\b(?:Input|Sequential)\s*\(")
 
 
 def _mentions_graph(func, lines):
     """Whether a function's text makes a graph: a body whose parameters are the only source of
     tensors never calls a layer on a symbolic one."""
-    text = "\n".join(lines[func.lineno - 1:func.end_lineno])
-    return "Input" in text or "Sequential" in text
+    return bool(_GRAPH.search("\n".join(lines[func.lineno - 1:func.end_lineno])))
 
 
 def _note_assign(node, scope):

@@ -440,14 +440,18 @@ class _Walk:
 
     def _condition_key(self, test, func):
         """A text naming a condition that keeps its value through the pass, or None."""
-        stable = self._stable_names(func)
+        names = set()
         for node in ast.walk(test):
             if isinstance(node, (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda)):
                 return None
-            if isinstance(node, ast.Name) and node.id not in stable:
-                return None
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+        # `self` is never rebound in practice; any other name must be a parameter kept as is.
+        self_name = None if self.graph else _self_name(func)
+        if names - {self_name} and not names <= self._stable_names(func):
+            return None
         text = ast.dump(test)
-        if _uses_self_only(test, func):  # `self.pre_norm` means the same in every method
+        if self_name and names == {self_name}:  # `self.pre_norm` means the same in every method
             return text.replace(f"id='{_self_name(func)}'", "id='self'")
         return f"{id(func)}:{text}"
 
@@ -651,12 +655,6 @@ def _self_name(func):
     args = getattr(func, "args", None)
     params = (args.posonlyargs + args.args) if args else []
     return params[0].arg if params else None
-
-
-def _uses_self_only(test, func):
-    """Whether a condition reads only the instance, so it means the same in every method."""
-    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
-    return bool(names) and names == {_self_name(func)}
 
 
 _SIMPLE_ARGS = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Slice, ast.Tuple,

@@ -21,8 +21,12 @@ class Binding:
     owner_class: ast.AST = None  # for constructor arguments: the constructor call, to resolve
 
 
-def bindings(scope):
-    """Second bindings of one instance in a module or function body, in source order."""
+def bindings(scope, lines=None, repeats=True):
+    """Second bindings of one instance in a module or function body, in source order.
+
+    With the file's `lines`, a statement whose text names no layer kept so far is skipped
+    without walking its expressions (unless `repeats`: the file may hold `[Layer()] * n`).
+    """
     built = {}  # local name -> construction
     owners = {}  # id(construction) -> line of its first owner
     attrs = {}  # self attribute -> the construction assigned to it in this body
@@ -37,7 +41,10 @@ def bindings(scope):
             owners[key] = node.lineno
 
     for node in _statements(scope):
-        own = list(_own_nodes(node))
+        if lines is not None and not repeats and not _names_any(node, lines, built):
+            own = []
+        else:
+            own = list(_own_nodes(node))
         in_sequential = {id(sub.args[0]) for sub in own
                          if isinstance(sub, ast.Call) and _callee_name(sub) == "Sequential"
                          and sub.args}
@@ -162,6 +169,19 @@ def _own_nodes(stmt):
             continue
         yield node
         todo.extend(ast.iter_child_nodes(node))
+
+
+def _names_any(stmt, lines, names):
+    """Whether the statement's own text (up to its first nested block) mentions one of names."""
+    if not names:
+        return False
+    end = stmt.end_lineno
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(stmt, field, None)
+        if isinstance(block, list) and block:
+            end = min(end, block[0].lineno - 1)
+    text = "\n".join(lines[stmt.lineno - 1:max(end, stmt.lineno)])
+    return any(name in text for name in names)
 
 
 def _constructs(node):
