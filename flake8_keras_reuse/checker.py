@@ -39,6 +39,13 @@ def check(tree, source, filename, extra=None):
     if not class_work and not scope_work:
         return []
     ctx = _Resolution(tree, source, filename, extra)
+    try:
+        return _resolve(ctx, class_work, scope_work)
+    finally:
+        ctx.project.release()
+
+
+def _resolve(ctx, class_work, scope_work):
     found = set()
     for classdef, reuses, constructions in class_work:
         cls = ctx.classdef(classdef)
@@ -183,6 +190,7 @@ class _Resolution:
         from .resolve import Resolver
 
         project = Project(filename, tree, source)
+        self.project = project
         self.resolver = Resolver(project, extra)
         self._classes = {(c.lineno, c.name): c
                          for c in project.module.nodes_of_class(nodes.ClassDef)}

@@ -36,6 +36,18 @@ def _collector_paused():
             gc.enable()
 
 
+def settle():
+    """Exempt what is alive now (astroid's code and builtins, cached project trees) from the
+    cyclic collector's future scans.
+
+    These objects live as long as the process; without this, every full collection walks them
+    again, and flake8 as a whole ran about 2.5 s slower over keras-hub. Frozen objects are still
+    freed by reference counting; only cyclic garbage among them would stay until exit, and the
+    linted file's tree is made acyclic before it is dropped (Project.release).
+    """
+    gc.freeze()
+
+
 def build(tree, source, modname, path, package):
     """The astroid tree for an already parsed stdlib tree (no second parse, no transforms).
 
@@ -109,11 +121,25 @@ class Project:
 
     _cache = OrderedDict()  # (path, mtime_ns, size) -> astroid module or None; process-wide
     _located = {}  # (roots, modname) -> path or None
+    _settled = False
 
     def __init__(self, filename, tree, source):
+        if not Project._settled:  # the first time astroid is imported and used
+            Project._settled = True
+            settle()
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
         self.module = build(tree, source, self.modname, os.path.abspath(filename), package)
+
+    def release(self):
+        """Free the linted file's tree now: its parent links make cycles that would otherwise
+        wait for the cyclic collector, which then runs longer for all of flake8."""
+        todo = [self.module]
+        while todo:
+            node = todo.pop()
+            todo.extend(node.get_children())
+            node.parent = None
+        self.module = None
 
     def load(self, modname):
         """The astroid tree of a project module, or None (not in the project, unreadable)."""
@@ -137,6 +163,7 @@ class Project:
         cache[key] = module
         if len(cache) > _CACHE_SIZE:
             cache.popitem(last=False)
+        settle()
         return module
 
     def _locate(self, modname):
