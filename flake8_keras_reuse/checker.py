@@ -13,9 +13,7 @@ def check(tree, source, filename, extra=None):
     index = _index(tree, source)
     by_name = {c.name: c for c in index.classes}
     class_work = []
-    for classdef in index.classes:
-        if not classdef.has_call:
-            continue
+    for classdef in index.models:
         reuses, constructions = forward.find_reuses(
             classdef, by_name, owners.attribute_aliases(classdef),
             owners.repeated_attributes(classdef))
@@ -112,6 +110,7 @@ class _Scope:
 class _Index:
     def __init__(self):
         self.classes = []
+        self.models = []  # classes that define call(): their forward path is walked
         self.scopes = []
         self.functions = []  # the module's own functions
         self.graph = False  # the file may build a functional or Sequential graph
@@ -136,9 +135,10 @@ def _index(tree, source):
     while todo:
         node, scope, cls = todo.pop()
         if isinstance(node, ast.ClassDef):
-            node.has_call = any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-                                and s.name in forward.ENTRY_METHODS for s in node.body)
             index.classes.append(node)
+            if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and s.name in forward.ENTRY_METHODS for s in node.body):
+                index.models.append(node)
             todo.extend((s, scope, node) for s in reversed(node.body))
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
