@@ -50,6 +50,7 @@ SPECS = {
         "SameConditionTwice": {"inputs": [[2, 8, 16]], "kwargs": {"memory": [2, 8, 16]}},
         "NotExclusive": {"inputs": [[2, 8]], "kwargs": {"training": True}},
         "ConditionRebound": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
+        "HelperEarlyExit": {"inputs": [[2, 8]], "kwargs": {"paged": True}},
     },
     "subclass/helpers.py": {
         "HelperTwice": {"inputs": [[2, 16, 16, 3]]}, "LayerAsArgument": {"inputs": P2},
