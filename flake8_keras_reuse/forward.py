@@ -245,6 +245,9 @@ class _Walk:
                 args_key = record.args if site is None else None
                 self._count(slot, here, state, ctx.assuming(record.assume), args_key, via,
                             before.get(slot, ()), record.shown)
+        if site is not None:
+            for made in summary.made:  # layers the helper returns are made at this call
+                self._made(made, site)
         return summary.value
 
     def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown=""):
@@ -582,10 +585,7 @@ class _Walk:
         if isinstance(callee, (Slot, Built)):
             self._call_layer(callee, node, state, ctx, _args_key(node, env), symbolic)
         elif isinstance(callee, Func):
-            value = self._apply(callee, args, kwargs, state, node, ctx)
-            for made in self._summary(callee, args, kwargs).made:
-                self._made(made, node)
-            return value
+            return self._apply(callee, args, kwargs, state, node, ctx)
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
         return SYMBOLIC if symbolic else None
