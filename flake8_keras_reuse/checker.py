@@ -72,19 +72,13 @@ def _resolve(ctx, class_work, scope_work):
 
 def _harmless_attributes(classdef):
     """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
-    verdict = {}
-    for func in classdef.body:
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for node in ast.walk(func):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Attribute):
-                        ok = (isinstance(node.value, ast.Call)
-                              and catalog.harmless_name(forward.terminal_name(node.value.func))) \
-                            or (isinstance(node.value, ast.Constant) and node.value.value is None)
-                        verdict[target.attr] = verdict.get(target.attr, True) and ok
-    return {attr for attr, ok in verdict.items() if ok}
+    def harmless(value):
+        if isinstance(value, ast.Constant):
+            return value.value is None
+        return isinstance(value, ast.Call) and catalog.harmless_name(
+            forward.terminal_name(value.func))
+
+    return owners.attributes_always(classdef, harmless)
 
 
 def _reuse_finding(reuse, held):
@@ -174,7 +168,7 @@ def _note_assign(node, scope):
         scope.results |= names
         # A construction kept in a local name may be handed to two owners; one assigned
         # straight to self.<attr> only with a later `self.b = self.a` (scope.copied).
-        scope.constructed |= names and forward._class_like(value.func)
+        scope.constructed |= names and forward.class_like(value.func)
     elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
         scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
 

@@ -578,7 +578,7 @@ class _Walk:
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
         symbolic = self.graph and (terminal_name(node.func) == "Input" or (
-            not _class_like(node.func) and (SYMBOLIC in args or SYMBOLIC in kwargs.values())))
+            not class_like(node.func) and (SYMBOLIC in args or SYMBOLIC in kwargs.values())))
         if (isinstance(node.func, ast.Attribute) and node.func.attr == "add" and len(args) == 1
                 and isinstance(callee, _Method) and _is_sequential(callee.of)):
             return self._call_layer(args[0], node.args[0], state, ctx, None, True)
@@ -630,10 +630,10 @@ def terminal_name(func):
 def _may_be_layer(func):
     """A class-like callee that is not plainly something else (an exception being raised)."""
     name = terminal_name(func)
-    return _class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
+    return class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
 
 
-def _class_like(func):
+def class_like(func):
     name = terminal_name(func)
     return bool(name) and name[0].isupper()
 

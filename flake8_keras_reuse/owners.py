@@ -7,6 +7,8 @@ later whether the instance is a layer with state and the owner a Keras class.
 import ast
 from dataclasses import dataclass
 
+from .forward import terminal_name
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -122,8 +124,8 @@ def attribute_aliases(classdef):
     return aliases
 
 
-def repeated_attributes(classdef):
-    """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
+def attributes_always(classdef, holds):
+    """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`."""
     verdict = {}
     for func in classdef.body:
         if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -132,9 +134,13 @@ def repeated_attributes(classdef):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if _is_self_attr(target):
-                        ok = _repeated_list(node.value) is not None
-                        verdict[target.attr] = verdict.get(target.attr, True) and ok
+                        verdict[target.attr] = verdict.get(target.attr, True) and holds(node.value)
     return {attr for attr, ok in verdict.items() if ok}
+
+
+def repeated_attributes(classdef):
+    """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
+    return attributes_always(classdef, lambda value: _repeated_list(value) is not None)
 
 
 def _repeated_list(node):
@@ -195,7 +201,4 @@ def _is_self_attr(node):
 
 
 def _callee_name(call):
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return getattr(func, "id", "") or ""
+    return terminal_name(call.func) or ""
