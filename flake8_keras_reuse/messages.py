@@ -1,8 +1,44 @@
 """The codes and their messages, in one table, so the set of codes is visible at a glance.
 
+`RULES` holds one record per code (what it finds, its README anchor); the flake8 plugin, the
+`keras-reuse` command and the README are all read from it.
+
 A message is a subject (which attribute, of which class, where), then the code's consequence
 and fix. Subjects differ by how the reuse happens: a second call site, or one site in a loop.
 """
+
+import os
+import traceback
+from dataclasses import dataclass
+
+DOCS = "https://github.com/flake8-keras-reuse/flake8-keras-reuse#"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str  # a short kebab-case name, as pylint's symbols
+    summary: str  # one line: what it finds
+    anchor: str  # the README section of its rule page
+
+    @property
+    def help_uri(self):
+        return DOCS + self.anchor
+
+
+RULES = {r.code: r for r in (
+    Rule("KR001", "reused-stats-layer", "A layer with moving statistics is called again",
+         "kr001-a-layer-with-moving-statistics-is-called-again"),
+    Rule("KR002", "reused-weight-layer", "A layer with weights is called again",
+         "kr002-a-layer-with-weights-is-called-again"),
+    Rule("KR003", "layer-built-in-call",
+         "A layer with variables is constructed in the forward pass",
+         "kr003-a-layer-with-variables-is-constructed-in-the-forward-pass"),
+    Rule("KR004", "two-owners", "One instance is bound to two owners",
+         "kr004-one-instance-is-bound-to-two-owners"),
+    Rule("KR900", "internal-error", "The checker failed on this file",
+         "kr900-the-checker-failed-on-this-file"),
+)}
 
 # What sharing does, per layer category (catalog.py), and the fix.
 CONSEQUENCES = {
@@ -72,3 +108,18 @@ def format_construction(name, held):
 def format_binding(binding, held):
     return BOUND_AGAIN.format(name=binding.shown, cls=describe(held), owner=binding.owner,
                               first=binding.first_line, state=STATE[held.layer.category])
+
+
+INTERNAL_ERROR = (
+    "KR900 flake8-keras-reuse could not check this file ({error} in {where}); please report it"
+)
+
+
+def format_internal_error(exc):
+    """Where in the plugin an exception came from: the innermost frame of our own package."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    where = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.dirname(os.path.abspath(frame.filename)) == here:
+            where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+    return INTERNAL_ERROR.format(error=type(exc).__name__, where=where)

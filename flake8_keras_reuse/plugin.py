@@ -1,6 +1,6 @@
 """flake8 glue: the entry point flake8 instantiates per file, and the plugin's options."""
 from . import __version__
-from .checker import check
+from .checker import check_safely
 
 
 class KerasReuseChecker:
@@ -40,9 +40,7 @@ class KerasReuseChecker:
         cls.extra_layers = extra
 
     def run(self):
-        try:
-            findings = check(self.tree, "".join(self.lines), self.filename, self.extra_layers)
-        except Exception:  # noqa: BLE001 - a linter must never take flake8 down with it
-            return
+        findings = check_safely(self.tree, "".join(self.lines), self.filename,
+                                self.extra_layers)
         for line, col, message in findings:
             yield line, col, message, type(self)
