@@ -1,0 +1,66 @@
+"""`# noqa` as flake8 reads it, so a comment silences the same findings under both front ends.
+
+The expressions and the rules are flake8's (flake8/defaults.py, processor.py, violation.py):
+- a finding is silenced by `# noqa` (any case) on its line, or by `# noqa: CODES` naming its
+  code or a prefix of it (`# noqa: KR` silences every KR code);
+- "its line" is the whole run of physical lines that one token spans, so a `# noqa` after a
+  multi-line string or a backslash continuation covers every line of it;
+- a line that is only `# flake8: noqa` skips the whole file.
+"""
+import io
+import re
+import tokenize
+from typing import Dict, Optional
+
+INLINE = re.compile(
+    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+_CODES_SEPARATORS = re.compile(r"[,\s]")
+
+
+class Noqa:
+    """The `# noqa` comments of one source text."""
+
+    def __init__(self, source: str):
+        self.lines = source.splitlines(True)
+        self._mapping: Optional[Dict[int, str]] = None
+
+    def skips_file(self) -> bool:
+        return any(FILE.match(line) for line in self.lines)
+
+    def silences(self, code: str, line: int) -> bool:
+        text = self._line_for(line)
+        match = INLINE.search(text)
+        if match is None:
+            return False
+        codes = match.group("codes")
+        if codes is None:
+            return True
+        named = {c for c in _CODES_SEPARATORS.split(codes) if c}
+        return code in named or code.startswith(tuple(named))
+
+    def _line_for(self, line: int) -> str:
+        if self._mapping is None:
+            self._mapping = self._logical_ranges()
+        found = self._mapping.get(line)
+        if found is None:  # flake8 falls back to the physical line (linecache)
+            found = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return found
+
+    def _logical_ranges(self) -> Dict[int, str]:
+        """Each line -> the text of the lines its tokens span (flake8's _noqa_line_mapping)."""
+        ranges: Dict[int, str] = {}
+        first, last = len(self.lines) + 2, -1
+        try:
+            for token in tokenize.generate_tokens(io.StringIO("".join(self.lines)).readline):
+                if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                    continue
+                first = min(first, token.start[0])
+                last = max(last, token.end[0])
+                if token.type in (tokenize.NL, tokenize.NEWLINE):
+                    joined = "".join(self.lines[first - 1:last])
+                    ranges.update(dict.fromkeys(range(first, last + 1), joined))
+                    first, last = len(self.lines) + 2, -1
+        except (tokenize.TokenError, SyntaxError):
+            return {}
+        return ranges
