@@ -1,0 +1,197 @@
+"""The `keras-reuse` command: the plugin's analysis without flake8, for ruff users, editors,
+pre-commit and CI.
+
+Settings come from the command line, then `[tool.keras-reuse]` (config.py), then defaults; the
+names are flake8's. Exit status: 0 nothing found, 1 findings (or a file that could not be
+checked), 2 a usage or configuration error, or an internal error (a KR900 finding included).
+"""
+import argparse
+import os
+import platform
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from typing import List, Optional, Sequence
+
+from . import __version__, config, formats
+from .discover import DEFAULT_EXCLUDE, PathError, excluded, find_files, normalize_patterns
+from .lint import Finding, Linter
+from .options import LAYER_OPTIONS, extra_layers, split_list
+from .selection import Selection
+
+PROG = "keras-reuse"
+INTERNAL_ERROR_CODE = "KR900"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _jobs(value: str):
+    if value == "auto":
+        return value
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}")
+    return jobs
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Find Keras layer instances called more than once in one forward pass "
+                    "(the flake8-keras-reuse checks, without flake8).",
+        epilog="Settings may also go in [tool.keras-reuse] of pyproject.toml, under the long "
+               "option names. Exit status: 0 clean, 1 findings, 2 usage or internal error.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files and folders to check (default: .); '-' reads standard input")
+    codes = p.add_argument_group("which codes are reported (flake8's rules)")
+    codes.add_argument("--select", metavar="CODES",
+                       help="codes or prefixes to report (default: KR)")
+    codes.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
+    codes.add_argument("--extend-select", metavar="CODES", help="add to --select")
+    codes.add_argument("--extend-ignore", metavar="CODES", help="add to --ignore")
+    codes.add_argument("--disable-noqa", action="store_true", default=None,
+                       help="report findings even where '# noqa' silences them")
+    layers = p.add_argument_group("layer classes the catalog does not know (comma-separated "
+                                  "qualified names)")
+    for option in LAYER_OPTIONS:
+        layers.add_argument(f"--{option.name}", f"--{option.short}", dest=option.dest,
+                            metavar="NAMES", help=option.help)
+    files = p.add_argument_group("which files are checked")
+    files.add_argument("--exclude", metavar="PATTERNS",
+                       help="names or paths to skip, replacing the default list "
+                            f"({','.join(DEFAULT_EXCLUDE[:5])},...)")
+    files.add_argument("--extend-exclude", metavar="PATTERNS", help="add to --exclude")
+    files.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction,
+                       default=None, help="skip what .gitignore files ignore (default: yes)")
+    files.add_argument("--stdin-filename", metavar="NAME",
+                       help="check standard input as the file NAME (editors)")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=config.FORMATS, help="output format (default: text)")
+    out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--statistics", action="store_true", default=None,
+                     help="count the findings per code (on stderr unless --format text)")
+    p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                   help="processes to check files with, or 'auto' (default: auto); the "
+                        "output is the same for any N")
+    p.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.keras-reuse] from this file instead of the nearest one")
+    p.add_argument("--isolated", action="store_true", help="read no configuration file")
+    p.add_argument("--version", action="version", version=(
+        f"{PROG} {__version__} (flake8-keras-reuse; {platform.python_implementation()} "
+        f"{platform.python_version()} on {platform.system()})"))
+    return p
+
+
+class Settings:
+    """Command line over configuration over defaults, by flake8's option names."""
+
+    def __init__(self, args: argparse.Namespace, cfg: config.Config):
+        self.args = args
+        self.cfg = cfg
+
+    def get(self, key: str, default=None):
+        value = getattr(self.args, key.replace("-", "_"), None)
+        if value is not None:
+            return split_list(value) if key in config.LISTS else value
+        return self.cfg.values.get(key, default)
+
+    def patterns(self, key: str, default=()):
+        """Exclude patterns, relative ones resolved from where they were written."""
+        if getattr(self.args, key.replace("-", "_"), None) is not None:
+            return normalize_patterns(self.get(key), os.getcwd())
+        return normalize_patterns(self.cfg.values.get(key, default), self.cfg.folder)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except (UsageError, config.ConfigError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except PathError as exc:
+        print(f"{PROG}: error: no such file or folder: {exc}", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001 - an internal error: say so, and fail the run
+        if os.environ.get("KERAS_REUSE_RAISE", "") not in ("", "0"):
+            raise
+        traceback.print_exc()
+        print(f"{PROG}: internal error; please report it with the traceback above",
+              file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.isolated:
+        cfg = config.Config()
+    else:
+        cfg = config.load(args.config or config.find(os.getcwd()))
+    settings = Settings(args, cfg)
+    linter = Linter(
+        extra=extra_layers({o.name: settings.get(o.name) for o in LAYER_OPTIONS}),
+        selection=Selection(settings.get("select"), settings.get("ignore"),
+                            settings.get("extend-select"), settings.get("extend-ignore")),
+        disable_noqa=bool(settings.get("disable-noqa", False)))
+    exclude = settings.patterns("exclude", DEFAULT_EXCLUDE) + settings.patterns("extend-exclude")
+
+    if args.stdin_filename is not None or "-" in args.paths:
+        if any(path != "-" for path in args.paths):
+            raise UsageError("standard input ('-' or --stdin-filename) is checked alone")
+        name = args.stdin_filename or "stdin"
+        data = sys.stdin.buffer.read()
+        findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
+    else:
+        files = find_files(args.paths or ["."], exclude, bool(settings.get("respect-gitignore", True)))
+        findings = _check(linter, files, settings.get("jobs", "auto"))
+
+    fmt = settings.get("format", "text")
+    report = formats.WRITERS[fmt](findings)
+    stats = formats.statistics(findings) if settings.get("statistics", False) else ""
+    if stats and fmt == "text":
+        report, stats = report + stats, ""
+    _write(report, args.output_file)
+    if stats:
+        sys.stderr.write(stats)
+    if any(f.code == INTERNAL_ERROR_CODE for f in findings):
+        return 2
+    return 1 if findings else 0
+
+
+def _check(linter: Linter, files: List[str], jobs) -> List[Finding]:
+    """Findings for every file, in file order; -j N gives the very same list as -j 1."""
+    if jobs == "auto":
+        jobs = os.cpu_count() or 1
+    jobs = min(jobs, len(files))
+    per_file = None
+    if jobs > 1:
+        try:
+            with ProcessPoolExecutor(jobs) as pool:
+                chunk = max(1, len(files) // (jobs * 4))
+                per_file = list(pool.map(linter.lint_path, files, chunksize=chunk))
+        except (OSError, ImportError, NotImplementedError):
+            per_file = None  # no process support here (as flake8, fall back to one)
+    if per_file is None:
+        per_file = [linter.lint_path(path) for path in files]
+    return [finding for found in per_file for finding in found]
+
+
+def _write(report: str, output_file: Optional[str]) -> None:
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(report)
+        return
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")
+    except AttributeError:  # replaced by something that is not a text file
+        pass
+    sys.stdout.write(report)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""`[tool.keras-reuse]` in pyproject.toml: the command's configuration, keyed as flake8's options.
+
+The file is the first `pyproject.toml` with a `[tool.keras-reuse]` table, looking from the
+current folder upwards (as ruff finds `[tool.ruff]`), or the one `--config` names. Unknown keys
+and wrong types are errors: a typo must not silently turn a setting off.
+"""
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+from .options import LAYER_OPTIONS, split_list
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.9 and 3.10
+    import tomli as tomllib
+
+TABLE = "keras-reuse"
+LISTS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
+         *(option.name for option in LAYER_OPTIONS))
+FLAGS = ("respect-gitignore", "statistics", "disable-noqa")
+FORMATS = ("text", "json", "sarif", "github")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    path: Optional[str] = None  # the pyproject.toml read, if any
+    values: Dict[str, Any] = field(default_factory=dict)  # key -> list, bool, str or int
+
+    @property
+    def folder(self) -> str:
+        """What relative `exclude` patterns are relative to."""
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+
+
+def find(start: str) -> Optional[str]:
+    """The nearest pyproject.toml at or above `start` that has a [tool.keras-reuse] table."""
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate) and TABLE in _read(candidate).get("tool", {}):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load(path: Optional[str]) -> Config:
+    if path is None:
+        return Config()
+    table = _read(path).get("tool", {}).get(TABLE, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{TABLE}] must be a table")
+    values = {}
+    for key, value in table.items():
+        values[key] = _check(path, key, value)
+    return Config(path, values)
+
+
+def _read(path: str) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _check(path: str, key: str, value: Any) -> Any:
+    where = f"{path}: [tool.{TABLE}] {key}"
+    if key in LISTS:
+        if isinstance(value, str) or (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            return split_list(value)
+        raise ConfigError(f"{where} must be a list of strings or a comma-separated string")
+    if key in FLAGS:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where} must be true or false")
+    if key == "format":
+        if value in FORMATS:
+            return value
+        raise ConfigError(f"{where} must be one of {', '.join(FORMATS)}")
+    if key == "jobs":
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
+                               and value > 0):
+            return value
+        raise ConfigError(f"{where} must be a positive integer or \"auto\"")
+    known = ", ".join(LISTS + FLAGS + ("format", "jobs"))
+    raise ConfigError(f"{where}: unknown key (known keys: {known})")

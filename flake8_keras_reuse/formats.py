@@ -1,0 +1,125 @@
+"""The `keras-reuse` command's output formats: text, json, sarif and github.
+
+- text: flake8's `path:line:col: CODE message` (ruff's `path:cell N:line:col:` for notebooks);
+- json: one object per finding, in a list;
+- sarif: SARIF 2.1.0, one run, every rule of `messages.RULES` with its help URI, columns in
+  characters; a file that could not be checked is a tool notification, not a result;
+- github: workflow commands (`::error file=...`) that GitHub Actions shows on the diff.
+"""
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List
+from urllib.parse import quote
+
+from . import __version__
+from .lint import Finding
+from .messages import DOCS, RULES
+
+TOOL = "keras-reuse"
+SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                "sarif-schema-2.1.0.json")
+HOMEPAGE = DOCS.rstrip("#")
+
+
+def location(finding: Finding) -> str:
+    cell = f"cell {finding.cell}:" if finding.cell is not None else ""
+    return f"{finding.path}:{cell}{finding.line}:{finding.col}"
+
+
+def text(findings: List[Finding]) -> str:
+    return "".join(f"{location(f)}: {f.text}\n" for f in findings)
+
+
+def as_json(findings: List[Finding]) -> str:
+    rows = []
+    for f in findings:
+        rule = RULES.get(f.code)
+        rows.append({
+            "filename": f.path, "cell": f.cell, "line": f.line, "column": f.col,
+            "code": f.code, "name": rule.name if rule else None, "message": f.message,
+            "url": rule.help_uri if rule else None,
+        })
+    return json.dumps(rows, indent=2) + "\n"
+
+
+def github(findings: List[Finding]) -> str:
+    out = []
+    for f in findings:
+        title = f"{TOOL} ({f.code or 'error'})"
+        properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
+            ("title", title), ("file", f.path), ("line", f.line), ("col", f.col)))
+        out.append(f"::error {properties}::{_escape_data(f'{location(f)}: {f.text}')}\n")
+    return "".join(out)
+
+
+def _escape_data(value: str) -> str:
+    # The escaping of GitHub's toolkit (@actions/core, command.ts).
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def sarif(findings: List[Finding]) -> str:
+    rules = list(RULES.values())
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results, notifications = [], []
+    for f in findings:
+        where = [_sarif_location(f)]
+        if f.code is None:
+            notifications.append({"level": "error", "message": {"text": f.text},
+                                  "locations": where})
+            continue
+        result = {"ruleId": f.code, "level": "error", "message": {"text": f.message},
+                  "locations": where}
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+        if f.cell is not None:
+            result["properties"] = {"cell": f.cell}
+        results.append(result)
+    run = {
+        "tool": {"driver": {
+            "name": TOOL, "version": __version__, "semanticVersion": __version__,
+            "informationUri": HOMEPAGE,
+            "rules": [{
+                "id": rule.code, "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "helpUri": rule.help_uri,
+                "help": {"text": f"{rule.summary}. See {rule.help_uri}"},
+                "defaultConfiguration": {"level": "error"},
+            } for rule in rules],
+        }},
+        "invocations": [{"executionSuccessful": True,
+                         "toolExecutionNotifications": notifications}],
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _sarif_location(f: Finding) -> Dict:
+    if os.path.isabs(f.path):
+        artifact = {"uri": Path(f.path).as_uri()}
+    else:
+        artifact = {"uri": quote(f.path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+    region = {"startLine": f.line, "startColumn": f.char_col}
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+
+
+def statistics(findings: List[Finding]) -> str:
+    """flake8's --statistics: per code, how many, and the first message."""
+    counts = Counter()
+    first = {}
+    for f in findings:
+        key, message = (f.code, f.message) if f.code else f.text.split(": ", 1)
+        counts[key] += 1
+        first.setdefault(key, message)
+    return "".join(f"{counts[key]:<5} {key} {first[key]}\n" for key in sorted(counts))
+
+
+WRITERS = {"text": text, "json": as_json, "sarif": sarif, "github": github}

@@ -1,0 +1,126 @@
+"""One file through the `keras-reuse` command: read, decode, parse, check, select, `# noqa`.
+
+The check is the flake8 plugin's own (`checker.check_safely`) on the same text flake8 would give
+it, so both front ends report the same findings. What flake8 reports as E902/E999 (a file that
+cannot be read, decoded or parsed) is reported here too, as one finding without a code that no
+selection or `# noqa` hides: the file was not checked, and silence would look like a clean file.
+"""
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from . import notebook
+from .checker import check_safely
+from .noqa import Noqa
+from .selection import Selection
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # as shown to the user
+    line: int  # from 1; within its cell for a notebook
+    col: int  # from 1, in UTF-8 bytes of the line, as flake8 counts
+    char_col: int  # from 1, in characters
+    code: Optional[str]  # None: the file could not be read, decoded or parsed
+    text: str  # "KR001 ..." or "SyntaxError: ..."
+    cell: Optional[int] = None  # the notebook cell, from 1
+
+    @property
+    def message(self) -> str:
+        """The text without its leading code."""
+        return self.text[len(self.code) + 1:] if self.code else self.text
+
+
+class Unreadable(Exception):
+    """A file that cannot be checked; args: (line, col, text)."""
+
+
+@dataclass(frozen=True)
+class Linter:
+    extra: Dict[str, str] = field(default_factory=dict)  # options.extra_layers
+    selection: Selection = field(default_factory=Selection)
+    disable_noqa: bool = False
+
+    def lint_path(self, path: str) -> List[Finding]:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            return [Finding(path, 1, 1, 1, None, f"{type(exc).__name__}: {exc.strerror or exc}")]
+        return self.lint_bytes(data, path)
+
+    def lint_bytes(self, data: bytes, path: str) -> List[Finding]:
+        """Findings for one file's bytes; `path` names it (and finds its sibling modules)."""
+        is_notebook = path.endswith(NOTEBOOK_SUFFIX)
+        book = None
+        try:
+            if is_notebook:
+                book = notebook.read(_decode(data, is_notebook=True))
+                source = book.source
+            else:
+                source = _decode(data)
+            noqa = Noqa(source)
+            if not self.disable_noqa and noqa.skips_file():
+                return []
+            tree = _parse(source)
+        except notebook.NotebookError as exc:
+            return [Finding(path, 1, 1, 1, None, f"NotebookError: {exc}")]
+        except Unreadable as exc:
+            line, col, text = exc.args
+            cell = None
+            if book is not None:
+                cell, line = book.locate(line)
+            return [Finding(path, line, col, col, None, text, cell)]
+        found = []
+        lines = source.splitlines()
+        for line, col, text in check_safely(tree, source, path, self.extra):
+            code = text.split(" ", 1)[0]
+            if not self.selection.reports(code):
+                continue
+            if not self.disable_noqa and noqa.silences(code, line):
+                continue
+            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+            char_col = len(line_text.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
+            cell = None
+            if book is not None:
+                text = notebook.relabel(text, book)
+                cell, line = book.locate(line)
+            found.append(Finding(path, line, col + 1, char_col, code, text, cell))
+        return found
+
+
+def _decode(data: bytes, is_notebook: bool = False) -> str:
+    """Text as flake8 reads it: the PEP 263 encoding (JSON's UTF-8 for a notebook), universal
+    newlines, no byte-order mark."""
+    try:
+        if is_notebook:
+            encoding = "utf-8-sig"
+        else:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except SyntaxError as exc:  # an unknown or contradictory coding cookie
+        raise Unreadable(exc.lineno or 1, 1, f"SyntaxError: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise Unreadable(line, col, f"UnicodeDecodeError: {exc.reason} "
+                                    f"(byte 0x{data[exc.start]:02x}, not {exc.encoding})") from None
+    except LookupError as exc:
+        raise Unreadable(1, 1, f"LookupError: {exc}") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _parse(source: str) -> ast.AST:
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        raise Unreadable(exc.lineno or 1, exc.offset or 1, f"SyntaxError: {exc.msg}") from None
+    except ValueError as exc:  # null bytes, before Python 3.12
+        raise Unreadable(1, 1, f"SyntaxError: {exc}") from None
+    except (RecursionError, MemoryError) as exc:  # nesting too deep for the parser
+        raise Unreadable(1, 1, f"{type(exc).__name__}: too deeply nested to parse") from None
