@@ -3,10 +3,15 @@
 Most files have nothing to resolve; only those pay for astroid.
 """
 import ast
+import logging
 import os
 import re
 
 from . import catalog, forward, messages, owners
+from .syntax import (FUNCTIONS, blocks, class_like, is_instance_method, self_name, source_lines,
+                     terminal_name)
+
+LOG = logging.getLogger("flake8.keras_reuse")  # shown by `flake8 --verbose`
 
 # Set (to anything but "" or "0") to let an internal error raise instead of becoming KR900:
 # the test suite runs with it, so no test passes because an error was swallowed.
@@ -32,30 +37,37 @@ def check_safely(tree, source, filename, extra=None):
 def check(tree, source, filename, extra=None):
     """Findings as (line, col, message) for one file, in line order."""
     index = _index(tree, source)
+    lines = source_lines(source)
+    budget = forward.Budget(len(lines))
     by_name = {c.name: c for c in index.classes}
     class_work = []
     for classdef in index.models:
-        reuses, constructions = forward.find_reuses(
-            classdef, by_name, owners.attribute_aliases(classdef),
-            owners.repeated_attributes(classdef))
+        try:
+            reuses, constructions = forward.find_reuses(
+                classdef, by_name, owners.attribute_aliases(classdef),
+                owners.repeated_attributes(classdef), budget)
+        except forward.BudgetSpent:
+            break
         if reuses:
             harmless = _harmless_attributes(classdef)
             reuses = [r for r in reuses if r.slot not in harmless]
         constructions = [c for c in constructions
-                         if not catalog.harmless_name(forward.terminal_name(c.func))]
+                         if not catalog.harmless_name(terminal_name(c.func))]
         if reuses or constructions:
             class_work.append((classdef, reuses, constructions))
-    scope_work = []
-    lines = source.splitlines()
+    graphs = [] if budget.spent else [
+        scope.node for scope in index.scopes
+        if index.graph and (isinstance(scope.node, ast.Module) or (
+            scope.results and _mentions_graph(scope.node, lines)))]
+    scope_work = [(forward.find_graph_reuses(graphs, index.functions, budget), [])]
     for scope in index.scopes:
-        graph = index.graph and (isinstance(scope.node, ast.Module) or (
-            scope.results and _mentions_graph(scope.node, lines)))
-        reuses = forward.find_graph_reuses(scope.node, index.functions) if graph else []
-        bound = owners.bindings(scope.node, lines, index.repeats) \
-            if scope.constructed or scope.copied or index.repeats else []
-        if reuses or bound:
-            scope_work.append((reuses, bound))
-    if not class_work and not scope_work:
+        if scope.constructed or scope.copied or index.repeats:
+            scope_work.append(([], owners.bindings(scope.node, lines, index.repeats,
+                                                   _self_param(scope))))
+    if budget.spent:
+        LOG.info("%s: the file's work budget ran out; classes and bodies after that point "
+                 "were not checked", filename)
+    if not class_work and not any(r or b for r, b in scope_work):
         return []
     ctx = _Resolution(tree, source, filename, extra)
     try:
@@ -75,7 +87,7 @@ def _resolve(ctx, class_work, scope_work):
         for call in constructions:
             held = ctx.held_by_call(call)
             if held and held.layer.category in catalog.STATEFUL:
-                name = forward.terminal_name(call.func)
+                name = terminal_name(call.func)
                 found.add((call.lineno, call.col_offset,
                            messages.format_construction(name, held)))
     for reuses, bound in scope_work:
@@ -97,7 +109,7 @@ def _harmless_attributes(classdef):
         if isinstance(value, ast.Constant):
             return value.value is None
         return isinstance(value, ast.Call) and catalog.harmless_name(
-            forward.terminal_name(value.func))
+            terminal_name(value.func))
 
     return owners.attributes_always(classdef, harmless)
 
@@ -132,15 +144,11 @@ class _Index:
         self.repeats = False  # the file may repeat an instance in a list: `[Layer()] * n`
 
 
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
 def _index(tree, source):
     """One pass over the file's statements (expressions are not visited): its classes, and per
     body whether the walks and the ownership pass have anything to look at."""
     index = _Index()
-    index.functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef,
-                                                              ast.AsyncFunctionDef))]
+    index.functions = [n for n in tree.body if isinstance(n, FUNCTIONS)]
     # Only a graph fed by keras.Input() or a Sequential model makes local calls reuse.
     index.graph = bool(_GRAPH.search(source))
     index.repeats = bool(_REPEATED_LIST.search(source))
@@ -151,29 +159,33 @@ def _index(tree, source):
         node, scope, cls = todo.pop()
         if isinstance(node, ast.ClassDef):
             index.classes.append(node)
-            if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-                   and s.name in forward.ENTRY_METHODS for s in node.body):
+            if any(isinstance(s, FUNCTIONS) and s.name in forward.ENTRY_METHODS
+                   for s in node.body):
                 index.models.append(node)
             todo.extend((s, scope, node) for s in reversed(node.body))
             continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, FUNCTIONS):
             scope = _Scope(node, cls if cls is not None and node in cls.body else None)
             index.scopes.append(scope)
             todo.extend((s, scope, None) for s in reversed(node.body))
             continue
         if isinstance(node, ast.Assign):
             _note_assign(node, scope)
-        for name in _BODIES:
-            for child in reversed(getattr(node, name, None) or ()):
-                if isinstance(child, ast.match_case):
-                    todo.extend((s, scope, cls) for s in reversed(child.body))
-                else:
-                    todo.append((child, scope, cls))
+        nested = [stmt for block in blocks(node) for stmt in block]
+        todo.extend((s, scope, cls) for s in reversed(nested))
     return index
 
 
 _REPEATED_LIST = re.compile(r"\]\s*\*|\*\s*\[")
 _GRAPH = re.compile(r"\b(?:Input|Sequential)\s*\(")
+
+
+def _self_param(scope):
+    """Whose attributes are owners in a body: a method's instance parameter; elsewhere (a def
+    nested in a method) the conventional `self` it closes over."""
+    if scope.classdef is None:
+        return "self"
+    return self_name(scope.node) if is_instance_method(scope.node) else None
 
 
 def _mentions_graph(func, lines):
@@ -189,7 +201,7 @@ def _note_assign(node, scope):
         scope.results |= names
         # A construction kept in a local name may be handed to two owners; one assigned
         # straight to self.<attr> only with a later `self.b = self.a` (scope.copied).
-        scope.constructed |= names and forward.class_like(value.func)
+        scope.constructed |= names and class_like(value.func)
     elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
         scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
 

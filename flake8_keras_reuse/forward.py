@@ -15,14 +15,13 @@ import ast
 import itertools
 from dataclasses import dataclass, field
 
+from .paths import Conditions, Record, State, conflict, join
+from .syntax import MATCH, TRY, class_like, terminal_name
+
 ENTRY_METHODS = ("call",)
 # Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
 # misses findings instead of overflowing Python's stack.
 MAX_HELPER_DEPTH = 40
-# Statements and expressions evaluated per class before the walk gives up on that class.
-MAX_STEPS = 200_000
-# Call records kept per attribute; more only repeat what the first ones prove.
-MAX_RECORDS = 8
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,13 @@ class Built:
         return ("built", self.node)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Func:
-    """Something whose body runs when it is called: a method, a nested def or a lambda."""
+    """Something whose body runs when it is called: a method, a nested def or a lambda.
+
+    Compared and hashed by identity: each evaluation of a def is its own function object, and
+    hashing a closure by value would hash every function it captures, and theirs, again.
+    """
 
     node: ast.AST
     env: tuple = ()  # closure: (name, value) pairs visible from an enclosing function
@@ -77,14 +80,6 @@ class Reuse:
 
 
 @dataclass(frozen=True)
-class _Record:
-    site: ast.AST
-    assume: frozenset  # (condition key, truth) pairs under which the call ran
-    args: object  # key of the unchanged arguments, or None when they cannot be compared
-    shown: str = ""
-
-
-@dataclass(frozen=True)
 class _Ctx:
     loop: bool = False
     assume: frozenset = frozenset()
@@ -97,8 +92,30 @@ class _Ctx:
         return _Ctx(self.loop, self.assume | facts, self.func)
 
 
-class _TooBig(Exception):
-    pass
+class BudgetSpent(Exception):
+    """The file's work budget ran out: the walk stops, and says so (checker.py logs it)."""
+
+
+class Budget:
+    """Steps (statements, expressions, copied names) one file's walks may take in all.
+
+    Proportional to the file's size, so no input makes the walks cost more than linear time:
+    a file that needs more loses the findings of the class or body being walked, and of those
+    after it, never more.
+    """
+
+    BASE = 100_000
+    PER_LINE = 50
+
+    def __init__(self, lines):
+        self.left = self.BASE + self.PER_LINE * lines
+        self.spent = False
+
+    def spend(self, steps=1):
+        self.left -= steps
+        if self.left < 0:
+            self.spent = True
+            raise BudgetSpent
 
 
 @dataclass
@@ -125,36 +142,40 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset()):
+def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), budget=None):
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
     maps an attribute to the attribute that owns the same instance; `repeated` names the
-    attributes that hold one instance in several slots (`[Norm()] * n`).
+    attributes that hold one instance in several slots (`[Norm()] * n`). Raises BudgetSpent
+    when the file's budget runs out.
     """
     own = {s.name: s for s in classdef.body
            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
         return [], []
-    walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated)
-    try:
-        walk.run_entry(entry)
-    except (_TooBig, RecursionError):
-        return [], []
+    walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated,
+                 budget=budget)
+    walk.run_entry(entry)
     return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
 
 
-def find_graph_reuses(scope, module_functions=()):
-    """Reuses of layers kept in local names of one module or function body (functional API).
+def find_graph_reuses(scopes, module_functions=(), budget=None):
+    """Reuses of layers kept in local names of module or function bodies (functional API).
 
-    `module_functions` are the module's own functions, which a body may call as helpers.
+    `module_functions` are the module's own functions, which a body may call as helpers; one
+    walk serves every body, so each helper is summarised once per binding for the file. When
+    the budget runs out, the bodies walked in full keep their findings.
     """
-    walk = _Walk({}, {}, graph=True)
-    try:
-        walk.run_body(scope, module_functions)
-    except (_TooBig, RecursionError):
-        return []
+    walk = _Walk({}, {}, graph=True, budget=budget)
+    for scope in scopes:
+        done = dict(walk.reuses)
+        try:
+            walk.run_body(scope, module_functions)
+        except BudgetSpent:
+            walk.reuses = done
+            break
     return _sorted(walk.reuses)
 
 
@@ -167,7 +188,7 @@ def _position(node):
 
 
 class _Walk:
-    def __init__(self, methods, aliases, graph=False, repeated=frozenset()):
+    def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None):
         self.methods = methods
         self.aliases = aliases
         self.repeated = repeated
@@ -179,29 +200,33 @@ class _Walk:
         self.reuses = {}
         self.memo = {}
         self.active = set()
-        self.steps = 0
+        self.budget = budget if budget is not None else Budget(0)
+        self.module_funcs = {}
         self.depth = 0
         self.versions = itertools.count(1)
-        self.stable = {}  # id(function) -> names its conditions may rely on
+        self.conditions = Conditions()
+        self.method_funcs = {}
 
     # -- functions -------------------------------------------------------------------------
     def run_entry(self, func):
-        self._apply(Func(func, (), True), [], {}, {}, None, _Ctx())
+        self._apply(self._method(func.name), [], {}, State(), None, _Ctx())
 
     def run_body(self, scope, module_functions=()):
         env = {}
         for func in module_functions:
-            self._set(env, func.name, Func(func))
+            if id(func) not in self.module_funcs:
+                self.module_funcs[id(func)] = Func(func)
+            self._set(env, func.name, self.module_funcs[id(func)])
         body = scope.body
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self._set(env, a.arg, None)
-        self._block(body, env, {}, _Ctx(func=scope if hasattr(scope, "args") else None), [])
+        self._block(body, env, State(), _Ctx(func=scope if hasattr(scope, "args") else None), [])
 
     def _summary(self, func, args, kwargs):
         params = _bind(func, args, kwargs)
-        key = (id(func.node), func.env, params)
+        key = (func, params)
         if key in self.memo:
             return self.memo[key]
         if key in self.active or self.depth >= MAX_HELPER_DEPTH:
@@ -216,14 +241,14 @@ class _Walk:
             ctx = _Ctx(func=func.node)
             returns = []
             if isinstance(func.node, ast.Lambda):
-                state = {}
+                state = State()
                 returns.append(self._expr(func.node.body, env, state, ctx))
                 exits = [state]
             else:
-                state, exits = self._block(func.node.body, env, {}, ctx, returns)
+                state, exits = self._block(func.node.body, env, State(), ctx, returns)
                 exits = exits + ([state] if state is not None else [])
             value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _Summary(_join(exits) or {}, value, tuple(self.made[-1]))
+            summary = _Summary(join(exits) or {}, value, tuple(self.made[-1]))
         finally:
             self.active.discard(key)
             self.depth -= 1
@@ -236,10 +261,10 @@ class _Walk:
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
-        before = dict(state)
+        before = {slot: state.get(slot) for slot in summary.calls}
         for slot, records in summary.calls.items():
             for record in records:
-                if _conflict(record.assume, ctx.assume):
+                if conflict(record.assume, ctx.assume):
                     continue  # the helper calls it only under a condition false here
                 here = site if site is not None else record.site
                 args_key = record.args if site is None else None
@@ -251,10 +276,9 @@ class _Walk:
         return summary.value
 
     def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown=""):
-        records = state.get(slot, ())
         if earlier is None:
-            earlier = records
-        earlier = [r for r in earlier if not _conflict(r.assume, ctx.assume)]
+            earlier = state.get(slot)
+        earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)]
         if earlier or ctx.loop:
             key = (site.lineno, site.col_offset, slot)
             same = (bool(earlier) and not ctx.loop and args_key is not None
@@ -262,8 +286,7 @@ class _Walk:
             first = earlier[0].site if earlier else site
             self.reuses.setdefault(key, Reuse(slot, site.lineno, site.col_offset, first.lineno,
                                               not earlier, via, same, shown))
-        if len(records) < MAX_RECORDS:
-            state[slot] = records + (_Record(site, ctx.assume, args_key, shown),)
+        state.add(slot, Record(site, ctx.assume, args_key, shown))
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -283,7 +306,8 @@ class _Walk:
                 self.returned.add(id(stmt.value))
             value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             returns.append(value)
-            return None, [state]
+            self._step(len(state.own))
+            return None, [state.snapshot()]
         if isinstance(stmt, ast.Raise):
             self._children(stmt, env, state, ctx)
             return None, []
@@ -309,7 +333,7 @@ class _Walk:
             return state, []
         if isinstance(stmt, ast.If):
             self._expr(stmt.test, env, state, ctx)
-            when_true, when_false = self._condition(stmt.test, ctx)
+            when_true, when_false = self._facts(stmt.test, ctx)
             return self._alternatives([(stmt.body, ctx.assuming(when_true)),
                                        (stmt.orelse, ctx.assuming(when_false))],
                                       env, state, returns)
@@ -321,13 +345,14 @@ class _Walk:
                 if item.optional_vars is not None:
                     self._bind_target(item.optional_vars, None, env, state, ctx, exact=False)
             return self._block(stmt.body, env, state, ctx, returns)
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        if isinstance(stmt, TRY):
             return self._try(stmt, env, state, ctx, returns)
-        if isinstance(stmt, ast.Match):
+        if isinstance(stmt, MATCH):
             self._expr(stmt.subject, env, state, ctx)
             bodies = [(case.body, ctx) for case in stmt.cases] + [([], ctx)]
             return self._alternatives(bodies, env, state, returns)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._step(len(env))
             self._set(env, stmt.name, Func(stmt, _closure(env)))
             return state, []
         if isinstance(stmt, ast.ClassDef):
@@ -339,14 +364,15 @@ class _Walk:
     def _alternatives(self, branches, env, state, returns):
         falls, exits, envs = [], [], []
         for body, ctx in branches:
+            self._step(len(env))
             branch_env = dict(env)
-            out, more = self._block(body, branch_env, dict(state), ctx, returns)
+            out, more = self._block(body, branch_env, state.fork(), ctx, returns)
             exits.extend(more)
             if out is not None:
                 falls.append(out)
                 envs.append(branch_env)
         self._join_env(env, envs)
-        return _join(falls), exits
+        return (state.merge(falls) if falls else None), exits
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop()
@@ -360,29 +386,31 @@ class _Walk:
             else:
                 # The loop variable changes with each pass: whatever it holds is not one layer.
                 self._bind_target(stmt.target, None, env, state, ctx, exact=False)
+        self._step(len(env))
         body_env = dict(env)
-        body_state, exits = self._block(stmt.body, body_env, dict(state), inner, returns)
+        body_state, exits = self._block(stmt.body, body_env, state.fork(), inner, returns)
         # The body may run zero times, so what follows sees both the state before and after it.
         self._join_env(env, [env, body_env])
-        after = _join([state] + ([body_state] if body_state is not None else []))
+        after = state.merge([body_state]) if body_state is not None else state
         out, more = self._block(stmt.orelse, env, after, ctx, returns)
         return out, exits + more
 
     def _try(self, stmt, env, state, ctx, returns):
-        body_out, exits = self._block(stmt.body, env, dict(state), ctx, returns)
+        body_out, exits = self._block(stmt.body, env, state.fork(), ctx, returns)
         if body_out is not None and stmt.orelse:
             body_out, more = self._block(stmt.orelse, env, body_out, ctx, returns)
             exits += more
         # A handler replaces the part of the body that raised: count it as an alternative.
         falls = [body_out] if body_out is not None else []
         for handler in stmt.handlers:
-            out, more = self._block(handler.body, dict(env), dict(state), ctx, returns)
+            self._step(len(env))
+            out, more = self._block(handler.body, dict(env), state.fork(), ctx, returns)
             exits += more
             if out is not None:
                 falls.append(out)
-        out = _join(falls)
+        out = state.merge(falls) if falls else None
         if stmt.finalbody:
-            out, more = self._block(stmt.finalbody, env, out if out is not None else dict(state),
+            out, more = self._block(stmt.finalbody, env, out if out is not None else state.fork(),
                                     ctx, returns)
             exits += more
         return out, exits
@@ -419,63 +447,13 @@ class _Walk:
                 env[name] = None
 
     # -- conditions ------------------------------------------------------------------------
-    def _condition(self, test, ctx):
+    def _facts(self, test, ctx):
         """Facts known in the true and in the false branch of `if test:`."""
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            when_true, when_false = self._condition(test.operand, ctx)
-            return when_false, when_true
-        if isinstance(test, ast.BoolOp):
-            parts = [self._condition(v, ctx) for v in test.values]
-            if isinstance(test.op, ast.And):  # all true when true; nothing known when false
-                return frozenset().union(*(p[0] for p in parts)), frozenset()
-            return frozenset(), frozenset().union(*(p[1] for p in parts))
-        key = self._condition_key(test, ctx.func)
-        if key is None:
-            return frozenset(), frozenset()
-        truth = True
-        if isinstance(test, ast.Compare) and len(test.ops) == 1:
-            negated = {ast.IsNot: ast.Is, ast.NotEq: ast.Eq, ast.NotIn: ast.In}
-            op = type(test.ops[0])
-            if op in negated:
-                truth = False
-                key = key.replace(op.__name__, negated[op].__name__, 1)
-        return frozenset({(key, truth)}), frozenset({(key, not truth)})
-
-    def _condition_key(self, test, func):
-        """A text naming a condition that keeps its value through the pass, or None."""
-        names = set()
-        for node in ast.walk(test):
-            if isinstance(node, (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda)):
-                return None
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-        # `self` is never rebound in practice; any other name must be a parameter kept as is.
-        self_name = None if self.graph else _self_name(func)
-        if names - {self_name} and not names <= self._stable_names(func):
-            return None
-        text = ast.dump(test)
-        if self_name and names == {self_name}:  # `self.pre_norm` means the same in every method
-            return text.replace(f"id='{_self_name(func)}'", "id='self'")
-        return f"{id(func)}:{text}"
-
-    def _stable_names(self, func):
-        """Parameters (and so self) that the function never rebinds."""
-        if func is None:
-            return frozenset()
-        if id(func) not in self.stable:
-            args = func.args
-            params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-            body = func.body if isinstance(func.body, list) else [func.body]
-            stored = {n.id for stmt in body for n in ast.walk(stmt)
-                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-            self.stable[id(func)] = frozenset(params - stored)
-        return self.stable[id(func)]
+        return self.conditions.facts(test, ctx.func, self.graph)
 
     # -- expressions -----------------------------------------------------------------------
-    def _step(self):
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise _TooBig
+    def _step(self, steps=1):
+        self.budget.spend(steps)
 
     def _expr(self, node, env, state, ctx):
         self._step()
@@ -497,21 +475,22 @@ class _Walk:
             self._expr(node.slice, env, state, ctx)
             return items if self._one_instance(items) else None
         if isinstance(node, ast.Lambda):
+            self._step(len(env))
             return Func(node, _closure(env))
         if isinstance(node, ast.IfExp):
             self._expr(node.test, env, state, ctx)
-            when_true, when_false = self._condition(node.test, ctx)
-            a, b = dict(state), dict(state)
+            when_true, when_false = self._facts(node.test, ctx)
+            a, b = state.fork(), state.fork()
             va = self._expr(node.body, env, a, ctx.assuming(when_true))
             vb = self._expr(node.orelse, env, b, ctx.assuming(when_false))
-            _replace(state, _join([a, b]))
+            state.merge([a, b])
             return va if va == vb else None
         if isinstance(node, ast.BoolOp):
             self._expr(node.values[0], env, state, ctx)
-            rest = dict(state)
+            rest = state.fork()
             for value in node.values[1:]:
                 self._expr(value, env, rest, ctx)
-            _replace(state, _join([state, rest]))
+            state.merge([rest])
             return None
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self._comprehension(node, env, state, ctx)
@@ -554,9 +533,16 @@ class _Walk:
         method = self.methods.get(name)
         if method is None:
             return Slot(self.aliases.get(name, name), f"self.{name}")
+        func = self._method(name)
         if _is_property(method):
-            return self._apply(Func(method, (), True), [], {}, state, node, ctx)
-        return Func(method, (), True)
+            return self._apply(func, [], {}, state, node, ctx)
+        return func
+
+    def _method(self, name):
+        """One function object per method, so its summaries are shared by every call site."""
+        if name not in self.method_funcs:
+            self.method_funcs[name] = Func(self.methods[name], (), True)
+        return self.method_funcs[name]
 
     def _call(self, node, env, state, ctx):
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
@@ -618,24 +604,10 @@ def _is_sequential(built):
     return terminal_name(built.node.func) == "Sequential"
 
 
-def terminal_name(func):
-    """The last name of a callee: `Dense` for `keras.layers.Dense`, `Sequential`, ..."""
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
-
-
 def _may_be_layer(func):
     """A class-like callee that is not plainly something else (an exception being raised)."""
     name = terminal_name(func)
     return class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
-
-
-def class_like(func):
-    name = terminal_name(func)
-    return bool(name) and name[0].isupper()
 
 
 def _is_getattr_of_constant(node):
@@ -649,12 +621,6 @@ def _is_property(func):
         if name in ("property", "cached_property"):
             return True
     return False
-
-
-def _self_name(func):
-    args = getattr(func, "args", None)
-    params = (args.posonlyargs + args.args) if args else []
-    return params[0].arg if params else None
 
 
 _SIMPLE_ARGS = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Slice, ast.Tuple,
@@ -680,14 +646,6 @@ def _args_key(call, env):
     return (tuple(text), tuple(names))
 
 
-def _conflict(a, b):
-    """Whether two sets of condition facts cannot both hold."""
-    if not a or not b:
-        return False
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return any((key, not truth) in large for key, truth in small)
-
-
 def _bind(func, args, kwargs):
     """Map a helper's parameters to the layer values passed in; others stay unknown."""
     node = func.node
@@ -708,20 +666,3 @@ def _bind(func, args, kwargs):
 def _closure(env):
     return tuple(sorted(((k, v) for k, v in env.items() if isinstance(k, str) and v is not None),
                         key=lambda kv: kv[0]))
-
-
-def _join(states):
-    """The state after alternatives: every call record of every branch."""
-    if not states:
-        return None
-    out = {}
-    for st in states:
-        for slot, records in st.items():
-            known = out.get(slot, ())
-            out[slot] = known + tuple(r for r in records if r not in known)[:MAX_RECORDS]
-    return out
-
-
-def _replace(state, new):
-    state.clear()
-    state.update(new or {})

@@ -7,7 +7,8 @@ later whether the instance is a layer with state and the owner a Keras class.
 import ast
 from dataclasses import dataclass
 
-from .forward import terminal_name
+from .syntax import (FUNCTIONS, blocks, is_instance_method, is_self_attr, self_name, statements,
+                     terminal_name)
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,17 @@ class Binding:
     owner_class: ast.AST = None  # for constructor arguments: the constructor call, to resolve
 
 
-def bindings(scope, lines=None, repeats=True):
+def bindings(scope, lines=None, repeats=True, self_param="self"):
     """Second bindings of one instance in a module or function body, in source order.
 
-    With the file's `lines`, a statement whose text names no layer kept so far is skipped
-    without walking its expressions (unless `repeats`: the file may hold `[Layer()] * n`).
+    `self_param` names the object whose attributes are owners (a method's first parameter).
+    With the file's `lines` (syntax.source_lines), a statement whose text names no layer kept
+    so far is skipped without walking its expressions (unless `repeats`: the file may hold
+    `[Layer()] * n`).
     """
+    def _is_self_attr(node):
+        return is_self_attr(node, self_param)
+
     built = {}  # local name -> construction
     owners = {}  # id(construction) -> line of its first owner
     attrs = {}  # self attribute -> the construction assigned to it in this body
@@ -42,7 +48,7 @@ def bindings(scope, lines=None, repeats=True):
         else:
             owners[key] = node.lineno
 
-    for node in _statements(scope):
+    for node in statements(scope):
         if lines is not None and not repeats and not _names_any(node, lines, built):
             own = []
         else:
@@ -98,21 +104,20 @@ def attribute_aliases(classdef):
     """{attr: owning attr} for attributes bound to one instance (`self.a = bn; self.b = bn`)."""
     assigned = {}
     groups = {}
-    for func in classdef.body:
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for func in _instance_methods(classdef):
+        instance = self_name(func)
         local = {}
-        for node in _statements(func):
+        for node in statements(func):
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
                 if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
                     local[target.id] = node.value
-                elif _is_self_attr(target):
+                elif is_self_attr(target, instance):
                     assigned[target.attr] = assigned.get(target.attr, 0) + 1
                     if isinstance(node.value, ast.Name) and node.value.id in local:
                         groups.setdefault(id(local[node.value.id]), []).append(target.attr)
-                    elif _is_self_attr(node.value):
+                    elif is_self_attr(node.value, instance):
                         groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
                             target.attr)
     aliases = {}
@@ -127,13 +132,12 @@ def attribute_aliases(classdef):
 def attributes_always(classdef, holds):
     """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`."""
     verdict = {}
-    for func in classdef.body:
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for node in _statements(func):
+    for func in _instance_methods(classdef):
+        instance = self_name(func)
+        for node in statements(func):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
-                    if _is_self_attr(target):
+                    if is_self_attr(target, instance):
                         verdict[target.attr] = verdict.get(target.attr, True) and holds(node.value)
     return {attr for attr, ok in verdict.items() if ok}
 
@@ -152,17 +156,8 @@ def _repeated_list(node):
     return None
 
 
-def _statements(scope):
-    """Statements of a body in source order, nested blocks included, nested scopes not."""
-    todo = list(reversed(scope.body))
-    while todo:
-        node = todo.pop()
-        yield node
-        for name in ("body", "orelse", "finalbody", "handlers"):
-            children = getattr(node, name, None)
-            if isinstance(children, list) and not isinstance(
-                    node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                todo.extend(reversed(children))
+def _instance_methods(classdef):
+    return [f for f in classdef.body if isinstance(f, FUNCTIONS) and is_instance_method(f)]
 
 
 def _own_nodes(stmt):
@@ -182,9 +177,8 @@ def _names_any(stmt, lines, names):
     if not names:
         return False
     end = stmt.end_lineno
-    for field in ("body", "orelse", "finalbody", "handlers"):
-        block = getattr(stmt, field, None)
-        if isinstance(block, list) and block:
+    for block in blocks(stmt):
+        if block:
             end = min(end, block[0].lineno - 1)
     text = "\n".join(lines[stmt.lineno - 1:max(end, stmt.lineno)])
     return any(name in text for name in names)
@@ -193,11 +187,6 @@ def _names_any(stmt, lines, names):
 def _constructs(node):
     """Whether an expression constructs an object of a class: `Dense(4)`, `layers.BN()`."""
     return isinstance(node, ast.Call) and _callee_name(node)[:1].isupper()
-
-
-def _is_self_attr(node):
-    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-            and node.value.id == "self")
 
 
 def _callee_name(call):

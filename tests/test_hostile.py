@@ -5,6 +5,8 @@ These assert behaviour (a result, no exception); their speed is the benchmark's 
 import ast
 import textwrap
 
+import pytest
+
 from flake8_keras_reuse.checker import check
 from flake8_keras_reuse.plugin import KerasReuseChecker
 
@@ -79,10 +81,22 @@ def test_a_huge_flat_call_body():
     assert run(model("self.act = keras.layers.ReLU()", body)) == []
 
 
-def test_the_plugin_swallows_internal_errors(monkeypatch):
-    def explode(*args, **kwargs):
-        raise RecursionError("simulated failure deep inside inference")
+def _explode(*args, **kwargs):
+    raise KeyError("simulated failure deep inside resolution")
 
-    monkeypatch.setattr("flake8_keras_reuse.plugin.check", explode)
+
+def test_an_internal_error_is_one_kr900_finding_not_silence(monkeypatch):
+    monkeypatch.setattr("flake8_keras_reuse.checker.check", _explode)
+    monkeypatch.setenv("KERAS_REUSE_RAISE", "0")
     tree = ast.parse("x = 1\n")
-    assert list(KerasReuseChecker(tree, "x.py", ["x = 1\n"]).run()) == []
+    [(line, col, message, _)] = KerasReuseChecker(tree, "x.py", ["x = 1\n"]).run()
+    assert (line, col) == (1, 0)
+    assert message.startswith("KR900 flake8-keras-reuse could not check this file (KeyError in ")
+    assert "test_hostile.py" not in message and "please report it" in message
+
+
+def test_the_raise_switch_lets_the_error_through(monkeypatch):
+    monkeypatch.setattr("flake8_keras_reuse.checker.check", _explode)
+    monkeypatch.setenv("KERAS_REUSE_RAISE", "1")
+    with pytest.raises(KeyError):
+        list(KerasReuseChecker(ast.parse("x = 1\n"), "x.py", ["x = 1\n"]).run())

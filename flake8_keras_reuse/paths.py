@@ -1,0 +1,194 @@
+"""Control flow for the forward walk: what ran on the path so far, and which conditions exclude
+each other.
+
+The state of a path is, per layer (a slot), the records of the calls that may have run on it,
+each with the conditions it ran under. Branches fork the state and are joined afterwards. A
+fork shares its parent's records and keeps only its own changes, and a join writes back only
+the slots some branch changed, so a `call()` with thousands of `if`s costs what its branches
+contain, not thousands of copies of everything before them.
+
+Conditions are compared by their syntax tree (`if self.pre_norm:` and `if not self.pre_norm:`
+exclude each other); a condition is only a fact when nothing on the path can change its value.
+"""
+import ast
+from dataclasses import dataclass
+
+from .syntax import self_name
+
+# Call records kept per slot; more only repeat what the first ones prove.
+MAX_RECORDS = 8
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """One call of a layer on some path: where, under which facts, with which arguments."""
+
+    site: ast.AST
+    assume: frozenset  # (condition key, truth) pairs under which the call ran
+    args: object  # key of the unchanged arguments, or None when they cannot be compared
+    shown: str = ""
+
+
+class State:
+    """Call records per slot along the current path. Records are only ever added, so a branch's
+    records for a slot always extend its parent's."""
+
+    __slots__ = ("own", "parent")
+
+    def __init__(self, parent=None, own=None):
+        self.own = {} if own is None else own
+        self.parent = parent
+
+    def get(self, slot):
+        state = self
+        while state is not None:
+            records = state.own.get(slot)
+            if records is not None:
+                return records
+            state = state.parent
+        return ()
+
+    def add(self, slot, record):
+        records = self.get(slot)
+        if len(records) < MAX_RECORDS:
+            self.own[slot] = records + (record,)
+
+    def fork(self):
+        return State(self)
+
+    def merge(self, branches):
+        """Join into this state the forks of it that fell through: every record of each."""
+        changed = {}
+        for branch in branches:
+            for slot in branch.own:
+                changed.setdefault(slot, None)
+        for slot in changed:
+            self.own[slot] = union(branch.get(slot) for branch in branches)
+        return self
+
+    def snapshot(self):
+        """A flat copy that later changes to the parents cannot reach (an exit's state)."""
+        chain, state = [], self
+        while state is not None:
+            chain.append(state.own)
+            state = state.parent
+        flat = {}
+        for own in reversed(chain):
+            flat.update(own)
+        return State(None, flat)
+
+    def slots(self):
+        return self.snapshot().own
+
+
+def union(record_lists):
+    """Records of several paths, each once (records are compared by identity)."""
+    out, seen = [], set()
+    for records in record_lists:
+        added = 0
+        for record in records:
+            if id(record) not in seen and added < MAX_RECORDS:
+                seen.add(id(record))
+                out.append(record)
+                added += 1
+    return tuple(out)
+
+
+def join(states):
+    """The flat state after alternatives (exits of a helper): every record of every state."""
+    if not states:
+        return None
+    slots = {}
+    for state in states:
+        for slot in state.slots():
+            slots.setdefault(slot, None)
+    return {slot: union(s.get(slot) for s in states) for slot in slots}
+
+
+def conflict(a, b):
+    """Whether two sets of condition facts cannot both hold."""
+    if not a or not b:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any((key, not truth) in large for key, truth in small)
+
+
+_NEGATED = {ast.IsNot: ast.Is, ast.NotEq: ast.Eq, ast.NotIn: ast.In}
+_OPAQUE = (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda, ast.Yield, ast.YieldFrom)
+
+
+class Conditions:
+    """Facts known inside each branch of a test, per function (its stable names are cached)."""
+
+    def __init__(self):
+        self._stable = {}
+
+    def facts(self, test, func, graph=False):
+        """(facts when true, facts when false) for `if test:` in `func`."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            when_true, when_false = self.facts(test.operand, func, graph)
+            return when_false, when_true
+        if isinstance(test, ast.BoolOp):
+            parts = [self.facts(v, func, graph) for v in test.values]
+            if isinstance(test.op, ast.And):  # all true when true; nothing known when false
+                return frozenset().union(*(p[0] for p in parts)), frozenset()
+            return frozenset(), frozenset().union(*(p[1] for p in parts))
+        found = self.key(test, func, graph)
+        if found is None:
+            return frozenset(), frozenset()
+        key, truth = found
+        return frozenset({(key, truth)}), frozenset({(key, not truth)})
+
+    def key(self, test, func, graph=False):
+        """((scope, shape), truth) naming a condition that keeps its value through the pass,
+        with `x is not None` the negation of `x is None`; None when its value may change."""
+        names = set()
+        for node in ast.walk(test):
+            if isinstance(node, _OPAQUE):
+                return None
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+        instance = None if graph else self_name(func)
+        if names - {instance} and not names <= self._stable_names(func):
+            return None
+        # `self.pre_norm` means the same in every method, whatever the method calls self.
+        scope = "self" if instance and names == {instance} else id(func)
+        rename = {instance: "self"} if instance else {}
+        truth = True
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
+            truth = False
+            shape = ("Compare", _shape(test.left, rename), _NEGATED[type(test.ops[0])].__name__,
+                     _shape(test.comparators, rename))
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+            shape = ("Compare", _shape(test.left, rename), type(test.ops[0]).__name__,
+                     _shape(test.comparators, rename))
+        else:
+            shape = _shape(test, rename)
+        return (scope, shape), truth
+
+    def _stable_names(self, func):
+        """Parameters (and so self) that the function never rebinds."""
+        if func is None:
+            return frozenset()
+        if id(func) not in self._stable:
+            args = func.args
+            params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+            body = func.body if isinstance(func.body, list) else [func.body]
+            stored = {n.id for stmt in body for n in ast.walk(stmt)
+                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            self._stable[id(func)] = frozenset(params - stored)
+        return self._stable[id(func)]
+
+
+def _shape(node, rename):
+    """A hashable copy of an expression's tree, without positions; instance renamed `self`."""
+    if isinstance(node, list):
+        return tuple(_shape(n, rename) for n in node)
+    if not isinstance(node, ast.AST):
+        return node
+    if isinstance(node, ast.Name):
+        return ("Name", rename.get(node.id, node.id))
+    if isinstance(node, ast.expr_context):
+        return None
+    return (type(node).__name__,) + tuple(_shape(getattr(node, f, None), rename)
+                                          for f in node._fields)

@@ -1,0 +1,92 @@
+"""Small shared readings of the stdlib `ast` tree: one way to walk bodies, one notion of `self`.
+
+Every pass uses these, so none of them skips `match` cases or takes `self` by its name while
+another takes the method's first parameter. Also the version differences of `ast` (3.9 has no
+`match`, 3.10 no `try/except*`): the missing node types are empty tuples, which `isinstance`
+never matches.
+"""
+import ast
+import re
+
+MATCH = getattr(ast, "Match", ())
+MATCH_CASE = getattr(ast, "match_case", ())
+TRY_STAR = getattr(ast, "TryStar", ())
+TRY = (ast.Try,) + ((TRY_STAR,) if TRY_STAR else ())
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+SCOPES = FUNCTIONS + (ast.ClassDef, ast.Lambda)
+# Fields that hold nested statement lists (`cases` holds match_case nodes, which hold a body).
+BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+# Python ends a line at \n, \r\n or \r only; str.splitlines() also breaks at form feed, \x1c,
+# U+2028 and others, which would shift every later line number.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(source):
+    """The source's lines as the tokenizer numbers them (line n is item n - 1)."""
+    return _LINE_END.split(source)
+
+
+def blocks(node):
+    """The statement lists directly inside a compound statement, `match` cases included."""
+    for name in BLOCKS:
+        children = getattr(node, name, None)
+        if not isinstance(children, list):
+            continue
+        if name in ("cases", "handlers"):  # match_case and ExceptHandler nodes hold a body
+            for child in children:
+                yield child.body
+        else:
+            yield children
+
+
+def statements(scope):
+    """Statements of a body in source order, nested blocks included, nested scopes not."""
+    todo = list(reversed(scope.body))
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        nested = [stmt for block in blocks(node) for stmt in block]
+        todo.extend(reversed(nested))
+
+
+def self_name(func):
+    """The name a method calls its instance: its first positional parameter, if any."""
+    args = getattr(func, "args", None)
+    params = (args.posonlyargs + args.args) if args else []
+    return params[0].arg if params else None
+
+
+def is_instance_method(func):
+    """A method whose first parameter is the instance (not a static or class method)."""
+    for dec in func.decorator_list:
+        if terminal_name(dec) in ("staticmethod", "classmethod"):
+            return False
+    return self_name(func) is not None
+
+
+def is_self_attr(node, name):
+    """`<name>.attr`, where `name` is the method's instance parameter."""
+    return (name is not None and isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == name)
+
+
+def methods(classdef):
+    return [s for s in classdef.body if isinstance(s, FUNCTIONS)]
+
+
+def terminal_name(func):
+    """The last name of a callee: `Dense` for `keras.layers.Dense`, `Sequential`, ..."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def class_like(func):
+    """A callee named like a class (`Dense`, `layers.BatchNormalization`)."""
+    name = terminal_name(func)
+    return bool(name) and name[0].isupper()
