@@ -53,24 +53,72 @@ def build(tree, source, modname, path, package):
 
     Does the two steps of astroid's own post-build that need no inference: names imported with
     `from m import n` become locals, and `self.x = ...` in a method becomes an instance attribute.
-    astroid's version of the second infers `self`, which can make it load Keras.
+    astroid's version of the second infers `self`, which can make it load Keras. Both are found
+    by walking the statements ourselves: the rebuilder's own lists are private and changed
+    shape between astroid 3 and 4.
     """
     with _collector_paused():
-        builder = TreeRebuilder(MANAGER, data=source)
-        module = builder.visit_module(tree, modname, path, package)
-        for node, global_names in builder._import_from_nodes:
-            for name, asname in node.names:
-                if name == "*":
-                    continue  # resolved on demand (resolve.py), never by importing
-                name = asname or name
-                scope = module if name in global_names else node.parent
-                scope.set_local(name, node)
-                scope.scope().locals[name].sort(key=lambda n: n.fromlineno or 0)
-        for target in builder._delayed_assattr:
-            classdef = _self_class(target)
-            if classdef is not None:
-                classdef.instance_attrs.setdefault(target.attrname, []).append(target)
+        module = TreeRebuilder(MANAGER, data=source).visit_module(tree, modname, path, package)
+        for node in _statements(module):
+            if isinstance(node, nodes.ImportFrom):
+                _import_locals(module, node)
+            for target in _targets(node):
+                classdef = _self_class(target)
+                if classdef is not None:
+                    classdef.instance_attrs.setdefault(target.attrname, []).append(target)
     return module
+
+
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _statements(module):
+    """Every statement of an astroid module, nested blocks and scopes included, in order."""
+    todo = list(reversed(module.body))
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in _BLOCKS:
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                todo.extend(reversed(children))
+
+
+def _targets(stmt):
+    """The attribute targets (`self.x`) a statement assigns, in tuples and starred too."""
+    if isinstance(stmt, nodes.Assign):
+        todo = list(stmt.targets)
+    elif isinstance(stmt, (nodes.AnnAssign, nodes.AugAssign, nodes.For)):
+        todo = [stmt.target]
+    elif isinstance(stmt, nodes.With):
+        todo = [var for _, var in stmt.items if var is not None]
+    else:
+        return
+    while todo:
+        target = todo.pop()
+        if isinstance(target, nodes.AssignAttr):
+            yield target
+        elif isinstance(target, (nodes.Tuple, nodes.List)):
+            todo.extend(target.elts)
+        elif isinstance(target, nodes.Starred):
+            todo.append(target.value)
+
+
+def _import_locals(module, node):
+    """`from m import n` binds n where it stands, or in the module when n is declared global."""
+    frame = node.frame()
+    declared = set()
+    if frame is not module:
+        for stmt in getattr(frame, "body", ()):
+            if isinstance(stmt, nodes.Global):
+                declared.update(stmt.names)
+    for name, asname in node.names:
+        if name == "*":
+            continue  # resolved on demand (resolve.py), never by importing
+        name = asname or name
+        scope = module if name in declared else node.parent
+        scope.set_local(name, node)
+        scope.scope().locals[name].sort(key=lambda n: n.fromlineno or 0)
 
 
 def _self_class(target):

@@ -9,6 +9,10 @@ import pathlib
 import subprocess
 import sys
 
+from expectations import needs_keras
+
+pytestmark = needs_keras()
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "gen_catalog.py"
 

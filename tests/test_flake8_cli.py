@@ -110,7 +110,7 @@ def test_bad_input_yields_no_traceback_and_other_plugins_still_report(tmp_path):
         .encode("latin-1"))
     (tmp_path / "unused.py").write_bytes(b"import os\n" + SEED_BAD.read_bytes())
     out = flake8("--select=KR,E999,F401", ".", cwd=tmp_path)
-    assert "broken.py:2:12: E999" in out
+    assert re.search(r"broken\.py:2:\d+: E999", out)  # the column differs across Pythons
     assert "unused.py:1:1: F401" in out
     assert "unused.py:20:13: KR001" in out
     assert "latin1.py:20:13: KR001" in out

@@ -16,8 +16,10 @@ import sys
 
 import pytest
 
-from expectations import FIXTURES, fixture_files
+from expectations import FIXTURES, fixture_files, needs_keras
 from flake8_keras_reuse.checker import check
+
+pytestmark = needs_keras()
 
 RUNNER = pathlib.Path(__file__).with_name("oracle_runner.py")
 P2 = [[2, 8], [2, 8]]  # two feature vectors
@@ -51,6 +53,14 @@ SPECS = {
         "NotExclusive": {"inputs": [[2, 8]], "kwargs": {"training": True}},
         "ConditionRebound": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
         "HelperEarlyExit": {"inputs": [[2, 8]], "kwargs": {"paged": True}},
+        "KeyedSwitch": {"init": {"cfg": {"IsNot": 1}}, "inputs": [[2, 8]]},
+    },
+    "subclass/branches_match.py": {
+        "MatchMode": {"init": {"mode": "a"}, "inputs": [[2, 8]]},
+        "SharedInsideMatch": {"init": {"mode": "shared"}, "inputs": [[2, 8]]},
+    },
+    "subclass/instance_name.py": {
+        "ThisNet": {"inputs": [IMG]}, "StaticHelper": {"inputs": [[2, 8]]},
     },
     "subclass/helpers.py": {
         "HelperTwice": {"inputs": [[2, 16, 16, 3]]}, "LayerAsArgument": {"inputs": P2},
