@@ -6,6 +6,8 @@ import ast
 import logging
 import os
 import re
+import sys
+import threading
 
 from . import catalog, forward, messages, owners
 from .syntax import (FUNCTIONS, blocks, class_like, is_instance_method, self_name, source_lines,
@@ -27,11 +29,47 @@ def check_safely(tree, source, filename, extra=None):
     (as pylint's astroid-error): never a traceback, and never silence that looks like a clean
     file."""
     try:
-        return check(tree, source, filename, extra)
+        return on_deep_stack(check, tree, source, filename, extra)
     except Exception as exc:  # noqa: BLE001 - RecursionError and MemoryError included
         if raise_errors():
             raise
         return [(1, 0, messages.format_internal_error(exc))]
+
+
+# The walks and astroid's rebuilder recurse once or a few times per level of an expression.
+# The deepest tree CPython's parser accepts (about 3,000 levels on 3.11, 10,000 on 3.13) needs
+# more than the default limit of 1,000 frames; a thread with its own large stack gives every
+# file the same room, whatever the caller's stack depth, so results never depend on the order
+# files are checked in.
+STACK_BYTES = 512 * 2**20  # address space only: pages are committed as they are touched
+RECURSION_LIMIT = 100_000
+
+
+def on_deep_stack(func, *args):
+    """func(*args) on a fresh thread with a large stack and a raised recursion limit."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
+            box["error"] = exc
+
+    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    try:
+        threading.stack_size(STACK_BYTES)
+        try:
+            thread = threading.Thread(target=run, name="keras-reuse-check", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(old_size)
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def check(tree, source, filename, extra=None):

@@ -20,7 +20,8 @@ DEPENDENCIES = frozenset({
     "keras", "tensorflow", "tf_keras", "torch", "jax", "jaxlib", "flax", "numpy",
     "tensorflow_addons", "tensorflow_hub",
 })
-_CACHE_SIZE = 256  # parsed modules kept per process
+_CACHE_SIZE = 256  # parsed project modules kept per process
+_LOCATED_SIZE = 4096  # module name lookups kept per process
 
 
 @contextmanager
@@ -37,15 +38,25 @@ def _collector_paused():
 
 
 def settle():
-    """Exempt what is alive now (astroid's code and builtins, cached project trees) from the
-    cyclic collector's future scans.
-
-    These objects live as long as the process; without this, every full collection walks them
-    again, and flake8 as a whole ran about 2.5 s slower over keras-hub. Frozen objects are still
-    freed by reference counting; only cyclic garbage among them would stay until exit, and the
-    linted file's tree is made acyclic before it is dropped (Project.release).
+    """Exempt what is alive now (astroid's code, its builtins) from the cyclic collector's
+    future scans: they live as long as the process, and every full collection would walk them
+    again. Called once, before the first tree is built: nothing that may ever need freeing is
+    frozen (a frozen cycle is never collected).
     """
     gc.freeze()
+
+
+def release(module):
+    """Make a tree acyclic so that reference counting frees it as soon as it is dropped: its
+    parent links and scope tables make cycles that would otherwise wait for the collector."""
+    todo = [module]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.get_children())
+        node.parent = None
+        for table in ("locals", "instance_attrs"):
+            if isinstance(getattr(node, table, None), dict):
+                setattr(node, table, {})
 
 
 def build(tree, source, modname, path, package):
@@ -167,27 +178,27 @@ def module_name(filename, roots):
 class Project:
     """The modules one linted file can see: itself (as flake8 read it) and its project's files."""
 
-    _cache = OrderedDict()  # (path, mtime_ns, size) -> astroid module or None; process-wide
-    _located = {}  # (roots, modname) -> path or None
+    _cache = OrderedDict()  # path -> ((mtime_ns, size), astroid module or None); process-wide
+    _located = OrderedDict()  # (roots, modname) -> path or None
     _settled = False
 
     def __init__(self, filename, tree, source):
         if not Project._settled:  # the first time astroid is imported and used
             Project._settled = True
             settle()
+        self._evicted = []
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
         self.module = build(tree, source, self.modname, os.path.abspath(filename), package)
 
     def release(self):
-        """Free the linted file's tree now: its parent links make cycles that would otherwise
-        wait for the cyclic collector, which then runs longer for all of flake8."""
-        todo = [self.module]
-        while todo:
-            node = todo.pop()
-            todo.extend(node.get_children())
-            node.parent = None
+        """Free the linted file's tree now, and the project trees the cache dropped while this
+        file was checked (they could still be in use until now)."""
+        release(self.module)
         self.module = None
+        for module in self._evicted:
+            release(module)
+        self._evicted = []
 
     def load(self, modname):
         """The astroid tree of a project module, or None (not in the project, unreadable)."""
@@ -202,23 +213,32 @@ class Project:
             stat = os.stat(path)
         except OSError:
             return None
-        key = (path, stat.st_mtime_ns, stat.st_size)
+        version = (stat.st_mtime_ns, stat.st_size)
         cache = Project._cache
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
+        if path in cache:
+            cache.move_to_end(path)
+            known, module = cache[path]
+            if known == version:
+                return module
+            self._evict(module)  # the file changed since it was read
         module = _read(path, modname)
-        cache[key] = module
+        cache[path] = (version, module)
         if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-        settle()
+            self._evict(cache.popitem(last=False)[1][1])
         return module
+
+    def _evict(self, module):
+        if module is not None:
+            self._evicted.append(module)
 
     def _locate(self, modname):
         key = (self.roots, modname)
-        if key not in Project._located:
-            Project._located[key] = _find(self.roots, modname.split("."))
-        return Project._located[key]
+        located = Project._located
+        if key not in located:
+            located[key] = _find(self.roots, modname.split("."))
+            if len(located) > _LOCATED_SIZE:
+                located.popitem(last=False)
+        return located[key]
 
 
 def _find(roots, parts):
