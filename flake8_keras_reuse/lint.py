@@ -76,13 +76,15 @@ class Linter:
                 cell, line = book.locate(line)
             return [Finding(path, line, col, col, None, text, cell)]
         found = []
-        lines = source.splitlines()
+        lines = None
         for line, col, text in check_safely(tree, source, path, self.extra):
             code = text.split(" ", 1)[0]
             if not self.selection.reports(code):
                 continue
             if not self.disable_noqa and noqa.silences(code, line):
                 continue
+            if lines is None:
+                lines = source.split("\n")  # as Python counts lines: not at \f or \x1c
             line_text = lines[line - 1] if 0 < line <= len(lines) else ""
             char_col = len(line_text.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
             cell = None

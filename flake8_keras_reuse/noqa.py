@@ -22,7 +22,8 @@ class Noqa:
     """The `# noqa` comments of one source text."""
 
     def __init__(self, source: str):
-        self.lines = source.splitlines(True)
+        # flake8's lines: split at "\n" only (str.splitlines also splits at \f, \x1c, ...).
+        self.lines = io.StringIO(source).readlines()
         self._mapping: Optional[Dict[int, str]] = None
 
     def skips_file(self) -> bool:

@@ -72,7 +72,8 @@ def _python_lines(cell) -> List[str]:
         return []
     source = cell.get("source", "")
     text = "".join(source) if isinstance(source, list) else str(source)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines(True)
+    # Lines as Python counts them: split at "\n" only, not at \f or \x1c as splitlines() does.
+    lines = io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")).readlines()
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     first = next((i for i, line in enumerate(lines) if line.strip()), None)

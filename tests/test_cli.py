@@ -108,9 +108,14 @@ NOQA_CASES = textwrap.dedent('''\
 
 def test_noqa_is_read_as_flake8_reads_it(tmp_path):
     (tmp_path / "many.py").write_text(NOQA_CASES)
-    command = keras_reuse("--isolated", "many.py", cwd=tmp_path).stdout
-    plugin = flake8("--isolated", "--select=KR", "many.py", cwd=tmp_path).stdout
+    # A form feed splits a line for str.splitlines(), not for Python or flake8.
+    (tmp_path / "formfeed.py").write_text(NOQA_CASES.replace("import keras\n",
+                                                             "import keras  # one\x0ctwo\n"))
+    command = keras_reuse("--isolated", ".", cwd=tmp_path).stdout
+    plugin = flake8("--isolated", "--select=KR", ".", cwd=tmp_path).stdout
     assert normalized(command, tmp_path) == normalized(plugin, tmp_path)
+    assert command.count("formfeed.py:") == command.count("many.py:")
+    command = keras_reuse("--isolated", "many.py", cwd=tmp_path).stdout
     # Reported: another code named, a lower-case code, and the first line of a call whose
     # noqa is on its second line (`# noqa : KR001` is a blanket noqa, as in flake8).
     assert codes(command) == [(15, "KR001"), (19, "KR001"), (21, "KR002"), (21, "KR001")]
