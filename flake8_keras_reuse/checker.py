@@ -154,6 +154,8 @@ def _harmless_attributes(classdef):
 
 def _reuse_finding(reuse, held):
     code = held and catalog.REPORTED.get(held.layer.category)
+    if code and reuse.separate:
+        code = "KR004"  # one instance in two models: two owners, not two calls in one pass
     # The same unchanged tensor through the same weights is a recomputation, not a second
     # input sharing them; statistics, though, would still be updated twice.
     if not code or (code == "KR002" and reuse.same_input):

@@ -12,6 +12,7 @@ Helpers (methods, properties, nested functions, lambdas) are summarised once per
 their layer arguments, and applying a summary at a call site counts the layers it calls there.
 """
 import ast
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 
@@ -35,14 +36,19 @@ class Slot:
 
 @dataclass(frozen=True)
 class Built:
-    """A layer made in a function or module body and kept in a local name (functional API)."""
+    """A layer made in a function or module body and kept in a local name (functional API).
+
+    One object per evaluation of its construction: a function that constructs it and runs twice
+    makes two (`instance` tells them apart), and so does a loop body on each pass.
+    """
 
     node: ast.Call  # the construction
     name: str = field(default="", compare=False)
+    instance: int = 0
 
     @property
     def key(self):
-        return ("built", self.node)
+        return ("built", self.node, self.instance)
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,10 +65,17 @@ class Func:
 
 
 SELF = "self"  # the value of the instance itself
-# A symbolic tensor of a functional graph: what `keras.Input()` returns, and what a layer or an
-# op returns when given one. Only calls on these build a graph; eager calls (a test calling a
-# layer on arrays twice) are separate passes, not reuse.
-SYMBOLIC = "symbolic"
+
+
+@dataclass(frozen=True)
+class Symbolic:
+    """A symbolic tensor of a functional graph: what `keras.Input()` returns, and what a layer
+    or an op returns when given one. Only calls on these build a graph; eager calls (a test
+    calling a layer on arrays twice) are separate passes, not reuse. `graphs` names the inputs
+    (or Sequential models) it descends from: calls on tensors that never meet are two models.
+    """
+
+    graphs: frozenset
 
 
 @dataclass(frozen=True)
@@ -77,19 +90,22 @@ class Reuse:
     via: str = ""  # the helper through which this site calls the layer, if any
     same_input: bool = False  # every earlier call had the very same, unchanged arguments
     shown: str = ""  # how the layer is written at this site: "self.norm", "norm"
+    listed: bool = False  # listed in a Sequential model (or added to it), not called
+    separate: bool = False  # the earlier calls are in graphs this one never meets: two models
+    graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
 
 
 @dataclass(frozen=True)
 class _Ctx:
-    loop: bool = False
+    loops: tuple = ()  # the loops (and comprehensions) around this point, innermost last
     assume: frozenset = frozenset()
     func: object = None  # the function being walked, for its condition keys
 
-    def inside_loop(self):
-        return _Ctx(True, self.assume, self.func)
+    def inside_loop(self, node):
+        return _Ctx(self.loops + (id(node),), self.assume, self.func)
 
     def assuming(self, facts):
-        return _Ctx(self.loop, self.assume | facts, self.func)
+        return _Ctx(self.loops, self.assume | facts, self.func)
 
 
 class BudgetSpent(Exception):
@@ -120,9 +136,13 @@ class Budget:
 
 @dataclass
 class _Summary:
-    calls: dict  # slot -> [_Record] of calls inside the helper
+    calls: dict  # slot -> [Record] of calls inside the helper
     value: object  # what the helper returns, when it is always the same layer or helper
     made: tuple = ()  # constructions the helper returns: made on the path unless kept
+    # Objects and graphs the helper makes: each call of the helper makes new ones.
+    allocated: tuple = ()  # Built
+    graphs: tuple = ()  # graph ids
+    links: tuple = ()  # frozensets of graph ids the helper joined into one graph
 
 
 def class_methods(classdef, module_classes):
@@ -176,7 +196,7 @@ def find_graph_reuses(scopes, module_functions=(), budget=None):
         except BudgetSpent:
             walk.reuses = done
             break
-    return _sorted(walk.reuses)
+    return _sorted({key: walk.classify(reuse) for key, reuse in walk.reuses.items()})
 
 
 def _sorted(reuses):
@@ -202,6 +222,14 @@ class _Walk:
         self.active = set()
         self.budget = budget if budget is not None else Budget(0)
         self.module_funcs = {}
+        self.instances = itertools.count(1)  # Built objects and graphs, one id each
+        self.birth = {}  # Built key -> the loops around its construction
+        self.allocated = [[]]  # per helper being summarised: Built objects it made
+        self.new_graphs = [[]]  # per helper being summarised: graphs it started
+        self.links = [[]]  # per helper being summarised: graphs it joined
+        self.joined = {}  # union-find over graph ids: graphs whose tensors met
+        self.sequential_graph = {}  # Built key of a Sequential -> its graph
+        self._fresh = {}  # Built key -> Built
         self.depth = 0
         self.versions = itertools.count(1)
         self.conditions = Conditions()
@@ -234,6 +262,9 @@ class _Walk:
         self.active.add(key)
         self.depth += 1
         self.made.append([])
+        self.allocated.append([])
+        self.new_graphs.append([])
+        self.links.append([])
         try:
             env = dict(func.env)
             for name, value in params:
@@ -248,45 +279,113 @@ class _Walk:
                 state, exits = self._block(func.node.body, env, State(), ctx, returns)
                 exits = exits + ([state] if state is not None else [])
             value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _Summary(join(exits) or {}, value, tuple(self.made[-1]))
+            summary = _Summary(join(exits) or {}, value, tuple(self.made[-1]),
+                               tuple(self.allocated[-1]), tuple(self.new_graphs[-1]),
+                               tuple(self.links[-1]))
         finally:
             self.active.discard(key)
             self.depth -= 1
             self.made.pop()
+            self.allocated.pop()
+            self.new_graphs.pop()
+            self.links.pop()
         self.memo[key] = summary
         return summary
 
     def _apply(self, func, args, kwargs, state, site, ctx):
         summary = self._summary(func, args, kwargs)
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
+        fresh, graphs = self._renew(summary, ctx) if site is not None else ({}, {})
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
-        before = {slot: state.get(slot) for slot in summary.calls}
+        before = {slot: state.get(fresh.get(slot, slot)) for slot in summary.calls}
         for slot, records in summary.calls.items():
             for record in records:
                 if conflict(record.assume, ctx.assume):
                     continue  # the helper calls it only under a condition false here
                 here = site if site is not None else record.site
                 args_key = record.args if site is None else None
-                self._count(slot, here, state, ctx.assuming(record.assume), args_key, via,
-                            before.get(slot, ()), record.shown)
+                made = _rename_graphs(record.graphs, graphs)
+                self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
+                            args_key, via, before.get(slot, ()), record.shown, made,
+                            record.listed)
         if site is not None:
             for made in summary.made:  # layers the helper returns are made at this call
                 self._made(made, site)
-        return summary.value
+        value = summary.value
+        if isinstance(value, Built) and value.key in fresh:
+            return self._fresh[fresh[value.key]]
+        if isinstance(value, Symbolic):
+            return Symbolic(_rename_graphs(value.graphs, graphs))
+        return value
 
-    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown=""):
+    def _renew(self, summary, ctx):
+        """New objects and graphs for what a helper makes, at one of its calls: {old key: new
+        key} and {old graph: new graph}; the helper's joins are made again on the new ones."""
+        fresh = {}
+        for built in summary.allocated:
+            new = self._new_built(built.node, built.name, ctx)
+            fresh[built.key] = new.key
+        graphs = {g: self._new_graph() for g in summary.graphs}
+        for linked in summary.links:
+            self._link(_rename_graphs(linked, graphs))
+        return fresh, graphs
+
+    def _new_built(self, node, name, ctx):
+        built = Built(node, name, next(self.instances))
+        self.birth[built.key] = ctx.loops
+        self._fresh[built.key] = built
+        self.allocated[-1].append(built)
+        return built
+
+    def _new_graph(self):
+        graph = next(self.instances)
+        self.new_graphs[-1].append(graph)
+        return graph
+
+    def _link(self, graphs):
+        """The tensors of these graphs met in one op or layer: they are one graph now."""
+        roots = {self._root(g) for g in graphs}
+        if len(roots) > 1:
+            first = min(roots)
+            for root in roots:
+                self.joined[root] = first
+            self.links[-1].append(frozenset(graphs))
+
+    def _root(self, graph):
+        while self.joined.get(graph, graph) != graph:
+            graph = self.joined[graph]
+        return graph
+
+    def classify(self, reuse):
+        """A graph reuse whose earlier calls are all in graphs this call never meets is a
+        second owner (two models), not a second call in one forward pass."""
+        if not reuse.graphs or reuse.in_loop:
+            return reuse
+        here, earlier = reuse.graphs
+        if here is None or any(g is None for g in earlier):
+            return reuse
+        roots = {self._root(g) for g in here}
+        if any(roots & {self._root(g) for g in graphs} for graphs in earlier):
+            return reuse
+        return dataclasses.replace(reuse, separate=True)
+
+    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown="",
+               graphs=None, listed=False):
         if earlier is None:
             earlier = state.get(slot)
         earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)]
-        if earlier or ctx.loop:
+        # A loop repeats the call unless the object itself is made anew on every pass.
+        repeats = bool(set(ctx.loops) - set(self.birth.get(slot, ())))
+        if earlier or repeats:
             key = (site.lineno, site.col_offset, slot)
-            same = (bool(earlier) and not ctx.loop and args_key is not None
+            same = (bool(earlier) and not repeats and args_key is not None
                     and all(r.args == args_key for r in earlier))
             first = earlier[0].site if earlier else site
-            self.reuses.setdefault(key, Reuse(slot, site.lineno, site.col_offset, first.lineno,
-                                              not earlier, via, same, shown))
-        state.add(slot, Record(site, ctx.assume, args_key, shown))
+            self.reuses.setdefault(key, Reuse(
+                slot, site.lineno, site.col_offset, first.lineno, not earlier, via, same, shown,
+                listed, graphs=(graphs, tuple(r.graphs for r in earlier))))
+        state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -326,7 +425,7 @@ class _Walk:
                 value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             if (self.graph and value is None and isinstance(stmt.value, ast.Call)
                     and len(targets) == 1 and isinstance(targets[0], ast.Name)):
-                value = Built(stmt.value, targets[0].id)
+                value = self._new_built(stmt.value, targets[0].id, ctx)
             for target in targets:
                 self._bind_target(target, value, env, state, ctx,
                                   exact=not isinstance(stmt, ast.AugAssign), parts=parts)
@@ -375,7 +474,7 @@ class _Walk:
         return (state.merge(falls) if falls else None), exits
 
     def _loop(self, stmt, env, state, ctx, returns):
-        inner = ctx.inside_loop()
+        inner = ctx.inside_loop(stmt)
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:
@@ -422,7 +521,7 @@ class _Walk:
             # `a, b = x, y` binds pairwise; the parts of a symbolic result are symbolic.
             for i, elt in enumerate(target.elts):
                 part = parts[i] if parts and len(parts) == len(target.elts) else (
-                    SYMBOLIC if value == SYMBOLIC else None)
+                    value if isinstance(value, Symbolic) else None)
                 self._bind_target(elt, part, env, state, ctx, exact=part is not None)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, env, state, ctx, exact=False)
@@ -498,23 +597,32 @@ class _Walk:
             value = self._expr(node.value, env, state, ctx)
             self._set(env, node.target.id, value)
             return value
-        return SYMBOLIC if self._children(node, env, state, ctx) else None
+        return self._tensor(self._children(node, env, state, ctx))
+
+    def _tensor(self, graphs):
+        """What an op returns given tensors of these graphs: one tensor of their joined graph."""
+        if not graphs:
+            return None
+        self._link(graphs)
+        return Symbolic(frozenset(graphs))
 
     def _children(self, node, env, state, ctx):
-        """Evaluate the children; whether any of them is a symbolic tensor."""
-        symbolic = False
+        """Evaluate the children; the graphs of the symbolic tensors among them."""
+        graphs = set()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
-                symbolic |= self._expr(child, env, state, ctx) == SYMBOLIC
+                value = self._expr(child, env, state, ctx)
+                if isinstance(value, Symbolic):
+                    graphs |= value.graphs
             elif isinstance(child, (ast.keyword, ast.comprehension, ast.arguments)):
-                symbolic |= self._children(child, env, state, ctx)
+                graphs |= self._children(child, env, state, ctx)
             elif isinstance(child, ast.stmt):
                 self._stmt(child, env, state, ctx, [])
-        return symbolic
+        return graphs
 
     def _comprehension(self, node, env, state, ctx):
         inner = dict(env)
-        looped = ctx.inside_loop()
+        looped = ctx.inside_loop(node)
         for i, gen in enumerate(node.generators):
             # The first iterable is evaluated once, outside the loop; everything else repeats.
             self._expr(gen.iter, inner, state, looped if i else ctx)
@@ -550,9 +658,12 @@ class _Walk:
         callee = self._expr(node.func, env, state, ctx)
         if terminal_name(node.func) == "Sequential" and node.args \
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
-            # Each listed layer runs when the model runs: listing one twice calls it twice.
+            # Each listed layer runs when the model runs: listing one twice calls it twice;
+            # listing it in two models makes two owners.
+            model = frozenset({self._sequential_graph(node, state)})
             for elt in node.args[0].elts:
-                self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None, True)
+                self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None,
+                                 model, listed=True)
             args = [self._expr(a, env, state, ctx) for a in node.args[1:]]
         else:
             args = [self._expr(a, env, state, ctx) for a in node.args]
@@ -561,20 +672,32 @@ class _Walk:
             value = self._expr(kw.value, env, state, ctx)
             if kw.arg is not None:
                 kwargs[kw.arg] = value
-        # An op or a layer given a symbolic tensor returns one; constructing an object (a
-        # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
-        symbolic = self.graph and (terminal_name(node.func) == "Input" or (
-            not class_like(node.func) and (SYMBOLIC in args or SYMBOLIC in kwargs.values())))
         if (isinstance(node.func, ast.Attribute) and node.func.attr == "add" and len(args) == 1
                 and isinstance(callee, _Method) and _is_sequential(callee.of)):
-            return self._call_layer(args[0], node.args[0], state, ctx, None, True)
+            model = frozenset({self._sequential_graph(callee.of, state)})
+            return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
+        # An op or a layer given a symbolic tensor returns one; constructing an object (a
+        # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
+        graphs = None
+        if self.graph and terminal_name(node.func) == "Input":
+            graphs = frozenset({self._new_graph()})
+        elif self.graph and not class_like(node.func):
+            graphs = frozenset(g for a in itertools.chain(args, kwargs.values())
+                               if isinstance(a, Symbolic) for g in a.graphs) or None
         if isinstance(callee, (Slot, Built)):
-            self._call_layer(callee, node, state, ctx, _args_key(node, env), symbolic)
+            self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
         elif isinstance(callee, Func):
             return self._apply(callee, args, kwargs, state, node, ctx)
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
-        return SYMBOLIC if symbolic else None
+        return self._tensor(graphs)
+
+    def _sequential_graph(self, model, state):
+        """The graph of a Sequential model: its construction (a Built, or the call itself)."""
+        key = model.key if isinstance(model, Built) else ("sequential", id(model))
+        if key not in self.sequential_graph:
+            self.sequential_graph[key] = self._new_graph()
+        return self.sequential_graph[key]
 
     def _made(self, construction, site):
         """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
@@ -585,11 +708,14 @@ class _Walk:
         else:
             self.constructions[_position(construction)] = construction
 
-    def _call_layer(self, value, site, state, ctx, args_key, in_graph=True):
+    def _call_layer(self, value, site, state, ctx, args_key, graphs=None, listed=False):
+        """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
+        of its symbolic inputs, or of the Sequential model it is listed in)."""
         if isinstance(value, Slot):
             self._count(value.name, site, state, ctx, args_key, shown=value.shown)
-        elif isinstance(value, Built) and in_graph:
-            self._count(value.key, site, state, ctx, args_key, shown=value.name)
+        elif isinstance(value, Built) and graphs:
+            self._count(value.key, site, state, ctx, args_key, shown=value.name, graphs=graphs,
+                        listed=listed)
         return None
 
 
@@ -644,6 +770,12 @@ def _args_key(call, env):
     text = [ast.dump(e) for e in call.args] + [f"{kw.arg}={ast.dump(kw.value)}"
                                                for kw in call.keywords]
     return (tuple(text), tuple(names))
+
+
+def _rename_graphs(graphs, renamed):
+    if not graphs or not renamed:
+        return graphs
+    return frozenset(renamed.get(g, g) for g in graphs)
 
 
 def _bind(func, args, kwargs):

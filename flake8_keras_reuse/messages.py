@@ -58,7 +58,8 @@ CONSEQUENCES = {
 }
 
 # What a layer of each category keeps, for the messages that are about the instance itself.
-STATE = {"stats": "moving statistics", "weights": "weights", "table": "table"}
+STATE = {"stats": "moving statistics", "weights": "weights", "table": "table",
+         "model": "weights"}
 
 SUBJECTS = {
     "again": "'{attr}' ({cls}) is called again here{via}; first called on line {first}.",
@@ -66,12 +67,20 @@ SUBJECTS = {
         "'{attr}' ({cls}) is called again on every pass of this loop{via} "
         "(first called on line {first}, in its first pass)."
     ),
+    "listed": "'{attr}' ({cls}) is listed again here, in the same model{via}; first used on "
+              "line {first}.",
 }
 
 CONSTRUCTED = (
     "KR003 '{name}' ({cls}) is constructed inside the forward pass: every call makes new, "
     "untrained {state} that Keras tracks badly or not at all, and tf.function rejects. "
     "Create it once in __init__ or build() and call it here."
+)
+
+SEPARATE_MODELS = (
+    "KR004 '{name}' ({cls}) is {verb} here by a second model, whose tensors never meet those of "
+    "its use on line {first}. Both models share one instance and its {state}: give each model "
+    "its own instance, or mark deliberate sharing with '# noqa: KR004'."
 )
 
 BOUND_AGAIN = (
@@ -95,7 +104,12 @@ def _through(helper):
 
 
 def format_reuse(code, reuse, held):
-    subject = SUBJECTS["loop" if reuse.in_loop else "again"].format(
+    if reuse.separate:
+        return SEPARATE_MODELS.format(name=reuse.shown, cls=describe(held),
+                                      verb="listed" if reuse.listed else "called",
+                                      first=reuse.first_line, state=STATE[held.layer.category])
+    kind = "loop" if reuse.in_loop else "listed" if reuse.listed else "again"
+    subject = SUBJECTS[kind].format(
         attr=reuse.shown, cls=describe(held), first=reuse.first_line,
         via=_through(reuse.via))
     return f"{code} {subject} {CONSEQUENCES[held.layer.category]}"

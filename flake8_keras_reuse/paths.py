@@ -27,6 +27,8 @@ class Record:
     assume: frozenset  # (condition key, truth) pairs under which the call ran
     args: object  # key of the unchanged arguments, or None when they cannot be compared
     shown: str = ""
+    graphs: frozenset = None  # for a call in a functional graph: the graphs of its inputs
+    listed: bool = False  # listed in a Sequential model rather than called
 
 
 class State:
