@@ -79,7 +79,14 @@ def keras_layer(qname, extra=None):
         return None
     parts = qname.split(".")
     name = parts[-1]
+    if extra:  # a Keras class named in the options in one spelling matches all of them
+        for configured, category in extra.items():
+            if configured.rsplit(".", 1)[-1] == name and is_keras_name(configured):
+                return LayerClass(name, category)
     if name in _MODELS:
+        return LayerClass(name, MODEL)
+    if "applications" in parts[:-1] and name[:1].isupper():
+        # keras.applications.ResNet50(...) and friends build a functional model with weights.
         return LayerClass(name, MODEL)
     # Layer classes are public under a `layers` package (keras.layers, keras.src.layers.x.y,
     # tensorflow.python.keras.layers...), never as keras.X.

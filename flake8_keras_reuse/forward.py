@@ -572,7 +572,13 @@ class _Walk:
         if isinstance(node, ast.Subscript):
             items = self._expr(node.value, env, state, ctx)
             self._expr(node.slice, env, state, ctx)
-            return items if self._one_instance(items) else None
+            if self._one_instance(items):
+                return items
+            index = _constant_index(node.slice)
+            if isinstance(items, Slot) and "[" not in items.name and index is not None:
+                # `self.norms[0]` is one slot of the list: the same slot twice is one layer.
+                return Slot(f"{items.name}[{index!r}]", f"{items.shown}[{index!r}]")
+            return None
         if isinstance(node, ast.Lambda):
             self._step(len(env))
             return Func(node, _closure(env))
@@ -770,6 +776,18 @@ def _args_key(call, env):
     text = [ast.dump(e) for e in call.args] + [f"{kw.arg}={ast.dump(kw.value)}"
                                                for kw in call.keywords]
     return (tuple(text), tuple(names))
+
+
+def _constant_index(node):
+    """The int or str of a constant subscript (`[0]`, `[-1]`, `["age"]`), else None."""
+    if isinstance(node, ast.Index):  # Python 3.8's wrapper
+        node = node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
+        return -node.operand.value
+    if isinstance(node, ast.Constant) and type(node.value) in (int, str):
+        return node.value
+    return None
 
 
 def _rename_graphs(graphs, renamed):

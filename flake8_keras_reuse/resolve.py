@@ -4,6 +4,7 @@ Names are followed back to their binding with astroid's `lookup()`: an import gi
 name (decided by the catalog, never imported), a class or function of the project is read from
 its module. Anything else is unknown, and unknown means no finding.
 """
+import ast
 from dataclasses import dataclass
 
 from astroid import nodes
@@ -26,6 +27,8 @@ class Resolver:
         self.project = project
         self.extra = extra or {}
         self._keras = {}
+        self._composites = {}  # id(ClassDef) -> LayerClass or None
+        self._composing = set()
 
     # -- what a name refers to -------------------------------------------------------------
     def referents(self, node, depth=0):
@@ -190,7 +193,10 @@ class Resolver:
             layer = catalog.keras_layer(callee, self.extra)
             return None if layer is None else [Held(layer.name, layer)]
         if isinstance(callee, nodes.ClassDef):
-            layer = self.layer_base(callee)
+            layer = self._configured(callee) or self.layer_base(callee)
+            if (layer is None or layer.category not in catalog.STATEFUL) \
+                    and self.is_keras_class(callee):
+                layer = self.composite(callee, depth + 1) or layer
             return None if layer is None else [Held(callee.name, layer)]
         if isinstance(callee, nodes.FunctionDef):  # a factory: what its returns construct
             returns = [r for r in callee.nodes_of_class(nodes.Return, skip_klass=_SCOPES)
@@ -199,6 +205,47 @@ class Resolver:
                 return None
             return _all(self.instance_classes(r.value, depth + 1) for r in returns)
         return None
+
+    def _configured(self, classdef):
+        """A project class named in the options, by its qualified name."""
+        qname = f"{classdef.root().name}.{classdef.name}"
+        if qname in self.extra:
+            return catalog.LayerClass(classdef.name, self.extra[qname])
+        return None
+
+    def composite(self, classdef, depth=0):
+        """The category of a project layer or model from what it keeps: the strongest of the
+        layers it constructs and keeps on self (statistics > weights > table), or weights when
+        it creates variables of its own (`self.add_weight`). None when it keeps nothing."""
+        if depth > MAX_DEPTH or id(classdef) in self._composing:
+            return None
+        if id(classdef) in self._composites:
+            return self._composites[id(classdef)]
+        self._composing.add(id(classdef))
+        try:
+            best = None
+            for cls in self._project_mro(classdef):
+                for held in self._kept(cls, depth):
+                    if best is None or _STRENGTH[held.layer.category] > _STRENGTH[best[1]]:
+                        best = (held.layer.name, held.layer.category)
+                if (best is None or best[1] == "table") and _creates_variables(cls):
+                    best = ("variable of its own", "weights")
+        finally:
+            self._composing.discard(id(classdef))
+        layer = None if best is None else catalog.LayerClass(f"layer holding a {best[0]}",
+                                                             best[1])
+        self._composites[id(classdef)] = layer
+        return layer
+
+    def _kept(self, cls, depth):
+        """What a class keeps on self: the layers its `self.x = ...` assignments construct,
+        in containers too (`self.blocks = [Dense(4) for _ in range(3)]`)."""
+        for assigns in cls.instance_attrs.values():
+            for assign in assigns:
+                for value in _elements(_assigned_value(assign)):
+                    for held in self.instance_classes(value, depth + 1) or ():
+                        if held.layer.category in _STRENGTH:
+                            yield held
 
     def layer_base(self, classdef, seen=None):
         """The catalogued Keras layer a project class derives from, nearest base first."""
@@ -244,7 +291,11 @@ class Resolver:
 
     # -- what an attribute holds ----------------------------------------------------------
     def held_by(self, classdef, attr):
-        """The layer class `self.<attr>` holds, when every assignment of it agrees; else None."""
+        """The layer class `self.<attr>` holds, when every assignment of it agrees; else None.
+
+        `attr` may name one slot of a container attribute: `norms[0]`, `heads['age']`.
+        """
+        attr, index = _split_slot(attr)
         values = []
         for cls in self._project_mro(classdef):
             for assign in cls.instance_attrs.get(attr, ()):
@@ -257,6 +308,8 @@ class Resolver:
                     values.append(_assigned_value(assign))
                 else:
                     values.append(None)  # a method, nested class or import of that name
+        if index is not _NO_INDEX:
+            values = [_slot_value(v, index) for v in values]
         if not values or None in values:
             return None
         return agree(_all(self.instance_classes(v) for v in values))
@@ -295,6 +348,74 @@ class Resolver:
 
 
 _SCOPES = (nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
+_STRENGTH = {"table": 1, "weights": 2, "stats": 3}
+_VARIABLE_MAKERS = frozenset({"add_weight", "add_variable"})
+
+
+_NO_INDEX = object()
+
+
+def _split_slot(attr):
+    """`norms[0]` -> ('norms', 0); `norm` -> ('norm', _NO_INDEX)."""
+    if not attr.endswith("]") or "[" not in attr:
+        return attr, _NO_INDEX
+    name, _, index = attr[:-1].partition("[")
+    try:
+        return name, ast.literal_eval(index)
+    except (ValueError, SyntaxError):
+        return attr, _NO_INDEX
+
+
+def _slot_value(value, index):
+    """The expression a container literal holds at a constant index, when it is known; all
+    elements of a comprehension are made by one expression."""
+    if value is None:
+        return None
+    if isinstance(value, (nodes.List, nodes.Tuple)) and isinstance(index, int):
+        if -len(value.elts) <= index < len(value.elts) and not any(
+                isinstance(e, nodes.Starred) for e in value.elts):
+            return value.elts[index]
+        return None
+    if isinstance(value, nodes.Dict):
+        found = [v for k, v in value.items
+                 if isinstance(k, nodes.Const) and k.value == index]
+        return found[-1] if found else None
+    if isinstance(value, nodes.ListComp) and isinstance(index, int):
+        return value.elt
+    if isinstance(value, nodes.DictComp):
+        return value.value
+    return None
+
+
+def _elements(value):
+    """The expressions a kept value holds: itself, or a container's elements."""
+    if value is None:
+        return []
+    if isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)):
+        return list(value.elts)
+    if isinstance(value, nodes.Dict):
+        return [v for _, v in value.items]
+    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)):
+        return [value.elt]
+    if isinstance(value, nodes.DictComp):
+        return [value.value]
+    return [value]
+
+
+def _creates_variables(cls):
+    """Whether a class's methods call `self.add_weight(...)` (variables of its own)."""
+    for method in cls.mymethods():
+        for call in method.nodes_of_class(nodes.Call):
+            func = call.func
+            if isinstance(func, nodes.Attribute) and func.attrname in _VARIABLE_MAKERS \
+                    and isinstance(func.expr, nodes.Name) and func.expr.name == _first_arg(method):
+                return True
+    return False
+
+
+def _first_arg(method):
+    args = method.args.posonlyargs + (method.args.args or [])
+    return args[0].name if args else None
 
 
 def _assigned_value(target):
