@@ -720,7 +720,10 @@ class _Walk:
         if isinstance(value, Slot):
             self._count(value.name, site, state, ctx, args_key, shown=value.shown)
         elif isinstance(value, Built) and graphs:
-            self._count(value.key, site, state, ctx, args_key, shown=value.name, graphs=graphs,
+            # Named as written where it is used: `twice(x)` for a block a builder returned.
+            written = site.func if isinstance(site, ast.Call) else site
+            shown = written.id if isinstance(written, ast.Name) else value.name
+            self._count(value.key, site, state, ctx, args_key, shown=shown, graphs=graphs,
                         listed=listed)
         return None
 

@@ -104,6 +104,8 @@ def run_class(cls, spec):
         slots = {name: value}
         if isinstance(value, (list, tuple)):  # `[Norm()] * n`: the slots of one list
             slots = {f"{name}[{i}]": item for i, item in enumerate(value)}
+        elif isinstance(value, dict):  # `{"age": Dense(1)}`: a slot per key, as the plugin names it
+            slots = {f"{name}[{key!r}]": item for key, item in value.items()}
         for slot, item in slots.items():
             if isinstance(item, keras.layers.Layer) and item is not model:
                 attrs[slot] = {"calls": counts.get(id(item), 0), "class": type(item).__name__,
