@@ -146,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
         findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
     else:
-        files = find_files(args.paths or ["."], exclude, bool(settings.get("respect-gitignore", True)))
+        respect_gitignore = bool(settings.get("respect-gitignore", True))
+        files = find_files(args.paths or ["."], exclude, respect_gitignore)
         findings = _check(linter, files, settings.get("jobs", "auto"))
 
     fmt = settings.get("format", "text")

@@ -19,7 +19,7 @@ gen_*.py
 a/**/z.py
 cache/**
 \\#hash.py
-spaces.py\\ 
+spaces.py\\\x20
 [abc]x.py
 [!0-9]y.py
 """
