@@ -15,6 +15,7 @@ from . import notebook
 from .checker import check_safely
 from .noqa import Noqa
 from .selection import Selection
+from .syntax import source_lines
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -84,7 +85,7 @@ class Linter:
             if not self.disable_noqa and noqa.silences(code, line):
                 continue
             if lines is None:
-                lines = source.split("\n")  # as Python counts lines: not at \f or \x1c
+                lines = source_lines(source)
             line_text = lines[line - 1] if 0 < line <= len(lines) else ""
             char_col = len(line_text.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
             cell = None
