@@ -5,6 +5,7 @@ Most files have nothing to resolve; only those pay for astroid.
 import ast
 import logging
 import os
+import queue
 import re
 import sys
 import threading
@@ -46,30 +47,59 @@ RECURSION_LIMIT = 100_000
 
 
 def on_deep_stack(func, *args):
-    """func(*args) on a fresh thread with a large stack and a raised recursion limit."""
-    box = {}
-
-    def run():
-        try:
-            box["value"] = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
-            box["error"] = exc
-
-    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
+    """func(*args) on the process's checker thread: a large stack, a raised recursion limit,
+    and the same stack depth at the start of every file."""
+    task = _Task(func, args)
+    old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
-        threading.stack_size(STACK_BYTES)
-        try:
-            thread = threading.Thread(target=run, name="keras-reuse-check", daemon=True)
-            thread.start()
-        finally:
-            threading.stack_size(old_size)
-        thread.join()
+        _worker().put(task)
+        task.done.wait()
     finally:
         sys.setrecursionlimit(old_limit)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    if task.error is not None:
+        raise task.error
+    return task.value
+
+
+class _Task:
+    def __init__(self, func, args):
+        self.func, self.args = func, args
+        self.value = self.error = None
+        self.done = threading.Event()
+
+    def run(self):
+        try:
+            self.value = self.func(*self.args)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
+            self.error = exc
+        finally:
+            self.func = self.args = None
+            self.done.set()
+
+
+_WORKER = {}  # pid -> queue of the checker thread: a forked child (flake8 -j) starts its own
+
+
+def _worker():
+    pid = os.getpid()
+    if pid not in _WORKER:
+        tasks = queue.SimpleQueue()
+        old_size = threading.stack_size()
+        threading.stack_size(STACK_BYTES)
+        try:
+            threading.Thread(target=_serve, args=(tasks,), name="keras-reuse-check",
+                             daemon=True).start()
+        finally:
+            threading.stack_size(old_size)
+        _WORKER.clear()
+        _WORKER[pid] = tasks
+    return _WORKER[pid]
+
+
+def _serve(tasks):
+    while True:
+        tasks.get().run()
 
 
 def check(tree, source, filename, extra=None):
