@@ -15,6 +15,8 @@ MODEL = "model"
 _MODELS = frozenset({"Model", "Sequential", "Functional"})
 # Categories whose instance holds state a second owner or a rebuild would get wrong.
 STATEFUL = frozenset({"stats", "weights", "table"})
+# Categories whose instance two owners would share (KR004): a model holds its layers' state.
+OWNED = STATEFUL | {MODEL}
 
 
 @dataclass(frozen=True)

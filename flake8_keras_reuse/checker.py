@@ -163,7 +163,7 @@ def _resolve(ctx, class_work, scope_work):
             found.update(_reuse_finding(reuse, ctx.held_by_call(reuse.slot[1])))
         for binding in bound:
             held = ctx.held_by_call(binding.instance)
-            if not held or held.layer.category not in catalog.STATEFUL:
+            if not held or held.layer.category not in catalog.OWNED:
                 continue
             if binding.owner_class is not None and not ctx.keeps_argument(binding.owner_class):
                 continue
@@ -247,7 +247,7 @@ def _index(tree, source):
 
 
 _REPEATED_LIST = re.compile(r"\]\s*\*|\*\s*\[")
-_GRAPH = re.compile(r"\b(?:Input|Sequential)\s*\(")
+_GRAPH = re.compile(r"\b(?:Input|Sequential|placeholder)\s*\(")
 
 
 def _self_param(scope):

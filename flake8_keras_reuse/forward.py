@@ -65,6 +65,7 @@ class Func:
 
 
 SELF = "self"  # the value of the instance itself
+NONE = "None"  # a local name known to hold None (`key_value = None`): its branches are known
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ class _Walk:
         self.joined = {}  # union-find over graph ids: graphs whose tensors met
         self.sequential_graph = {}  # Built key of a Sequential -> its graph
         self._fresh = {}  # Built key -> Built
+        self.falls_under = None  # facts the statement just run leaves on its fall-through path
         self.depth = 0
         self.versions = itertools.count(1)
         self.conditions = Conditions()
@@ -394,8 +396,12 @@ class _Walk:
         for stmt in body:
             if state is None:
                 break
+            self.falls_under = None
             state, more = self._stmt(stmt, env, state, ctx, returns)
             exits.extend(more)
+            if self.falls_under:
+                # `if self.pre_norm: return ...`: what follows runs only when it is false.
+                ctx = ctx.assuming(self.falls_under)
         return state, exits
 
     def _stmt(self, stmt, env, state, ctx, returns):
@@ -412,10 +418,9 @@ class _Walk:
             return None, []
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if isinstance(stmt.value, ast.Call) and all(
-                    isinstance(t, ast.Attribute) and env.get(getattr(t.value, "id", None)) == SELF
-                    for t in targets):
-                self.kept.add(id(stmt.value))  # lazily built once: `self.dense = Dense(4)`
+            if isinstance(stmt.value, ast.Call) and all(_on_self(t, env) for t in targets):
+                # lazily built once: `self.dense = Dense(4)`, `self.heads[name] = Dense(4)`
+                self.kept.add(id(stmt.value))
             parts = None
             if isinstance(stmt.value, (ast.Tuple, ast.List)) and not any(
                     isinstance(e, ast.Starred) for e in stmt.value.elts):
@@ -432,10 +437,18 @@ class _Walk:
             return state, []
         if isinstance(stmt, ast.If):
             self._expr(stmt.test, env, state, ctx)
+            known = _known_truth(stmt.test, env)
+            if known is not None:  # `if key_value is not None:` right after `key_value = None`
+                return self._block(stmt.body if known else stmt.orelse, env, state, ctx, returns)
             when_true, when_false = self._facts(stmt.test, ctx)
-            return self._alternatives([(stmt.body, ctx.assuming(when_true)),
-                                       (stmt.orelse, ctx.assuming(when_false))],
-                                      env, state, returns)
+            out, exits, fell = self._alternatives([(stmt.body, ctx.assuming(when_true)),
+                                                   (stmt.orelse, ctx.assuming(when_false))],
+                                                  env, state, returns, which=True)
+            if fell == [0]:
+                self.falls_under = when_true
+            elif fell == [1]:
+                self.falls_under = when_false
+            return out, exits
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self._loop(stmt, env, state, ctx, returns)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
@@ -460,9 +473,9 @@ class _Walk:
         self._children(stmt, env, state, ctx)
         return state, []
 
-    def _alternatives(self, branches, env, state, returns):
-        falls, exits, envs = [], [], []
-        for body, ctx in branches:
+    def _alternatives(self, branches, env, state, returns, which=False):
+        falls, exits, envs, fell = [], [], [], []
+        for i, (body, ctx) in enumerate(branches):
             self._step(len(env))
             branch_env = dict(env)
             out, more = self._block(body, branch_env, state.fork(), ctx, returns)
@@ -470,8 +483,10 @@ class _Walk:
             if out is not None:
                 falls.append(out)
                 envs.append(branch_env)
+                fell.append(i)
         self._join_env(env, envs)
-        return (state.merge(falls) if falls else None), exits
+        out = state.merge(falls) if falls else None
+        return (out, exits, fell) if which else (out, exits)
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop(stmt)
@@ -479,8 +494,10 @@ class _Walk:
             self._expr(stmt.test, env, state, inner)
         else:
             items = self._expr(stmt.iter, env, state, ctx)
-            if self._one_instance(items) and isinstance(stmt.target, ast.Name):
-                # Every slot of `[Norm()] * n` is the same layer: each pass calls it again.
+            if (self._one_instance(items) or isinstance(items, Symbolic)) \
+                    and isinstance(stmt.target, ast.Name):
+                # Every slot of `[Norm()] * n` is the same layer: each pass calls it again;
+                # every item of a list of symbolic tensors is a tensor of their graphs.
                 self._bind_target(stmt.target, items, env, state, ctx, exact=True)
             else:
                 # The loop variable changes with each pass: whatever it holds is not one layer.
@@ -558,6 +575,8 @@ class _Walk:
         self._step()
         if node is None:
             return None
+        if isinstance(node, ast.Constant):
+            return NONE if node.value is None else None
         if isinstance(node, ast.Name):
             return env.get(node.id)
         if isinstance(node, ast.Attribute):
@@ -631,8 +650,10 @@ class _Walk:
         looped = ctx.inside_loop(node)
         for i, gen in enumerate(node.generators):
             # The first iterable is evaluated once, outside the loop; everything else repeats.
-            self._expr(gen.iter, inner, state, looped if i else ctx)
-            self._bind_target(gen.target, None, inner, state, looped, exact=False)
+            items = self._expr(gen.iter, inner, state, looped if i else ctx)
+            tensors = isinstance(items, Symbolic) and isinstance(gen.target, ast.Name)
+            self._bind_target(gen.target, items if tensors else None, inner, state, looped,
+                              exact=tensors)
             for cond in gen.ifs:
                 self._expr(cond, inner, state, looped)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
@@ -661,6 +682,13 @@ class _Walk:
     def _call(self, node, env, state, ctx):
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
             return self._self_attribute(node.args[1].value, state, ctx, node)  # self.<name>
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _KEEPING \
+                and _on_self(node.func.value, env):
+            # `self.blocks.append(Dense(4))`: built once and kept, like `self.x = Dense(4)`
+            for arg in node.args:
+                for made in ([arg] if isinstance(arg, ast.Call) else getattr(arg, "elts", ())):
+                    if isinstance(made, ast.Call):
+                        self.kept.add(id(made))
         callee = self._expr(node.func, env, state, ctx)
         if terminal_name(node.func) == "Sequential" and node.args \
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
@@ -685,7 +713,7 @@ class _Walk:
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
         graphs = None
-        if self.graph and terminal_name(node.func) == "Input":
+        if self.graph and terminal_name(node.func) in _GRAPH_INPUTS:
             graphs = frozenset({self._new_graph()})
         elif self.graph and not class_like(node.func):
             graphs = frozenset(g for a in itertools.chain(args, kwargs.values())
@@ -768,7 +796,10 @@ def _args_key(call, env):
     None when an argument computes something (a call, arithmetic): two such calls are not known
     to receive the same tensor.
     """
-    exprs = list(call.args) + [kw.value for kw in call.keywords]
+    # Constant keywords (`training=True`, `return_attention_scores=True`) change what the call
+    # returns, not which tensors it gets: the same tensors twice are still a recomputation.
+    keywords = [kw for kw in call.keywords if not isinstance(kw.value, ast.Constant)]
+    exprs = list(call.args) + [kw.value for kw in keywords]
     names = []
     for expr in exprs:
         for node in ast.walk(expr):
@@ -777,8 +808,41 @@ def _args_key(call, env):
             if isinstance(node, ast.Name):
                 names.append((node.id, env.get(("version", node.id))))
     text = [ast.dump(e) for e in call.args] + [f"{kw.arg}={ast.dump(kw.value)}"
-                                               for kw in call.keywords]
+                                               for kw in keywords]
     return (tuple(text), tuple(names))
+
+
+# What starts a graph: keras.Input(), and TF1's placeholders (tf.compat.v1.placeholder).
+_GRAPH_INPUTS = frozenset({"Input", "placeholder"})
+# Methods of a container kept on self that store what they are given.
+_KEEPING = frozenset({"append", "extend", "insert", "add", "setdefault", "update"})
+
+
+def _on_self(node, env):
+    """`self.x`, `self.x[k]` or `self.x.y`: a place on the instance (not a local name)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return env.get(node.value.id) == SELF
+        node = node.value
+    return False
+
+
+def _known_truth(test, env):
+    """The value of a test on a local known to hold None (`x is None`, `x is not None`, `x`,
+    `not x`), else None when it is not known."""
+    negate = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negate = test.operand, True
+    if isinstance(test, ast.Name):
+        truth = False if env.get(test.id) == NONE else None
+    elif (isinstance(test, ast.Compare) and len(test.ops) == 1
+          and isinstance(test.left, ast.Name) and env.get(test.left.id) == NONE
+          and isinstance(test.comparators[0], ast.Constant)
+          and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+        truth = isinstance(test.ops[0], ast.Is)
+    else:
+        return None
+    return None if truth is None else truth != negate
 
 
 def _constant_index(node):
