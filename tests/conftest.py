@@ -13,6 +13,7 @@ def pytest_terminal_summary(terminalreporter):
         for line in module.SUMMARY:
             terminalreporter.write_line(line)
 
+
 # An internal error must fail the test that met it, never pass as "no findings"; subprocesses
 # (flake8 runs) inherit it.
 os.environ["KERAS_REUSE_RAISE"] = "1"
