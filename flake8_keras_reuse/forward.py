@@ -10,103 +10,21 @@ match) start from the same state and are joined afterwards. A call is a reuse wh
 call may have run on the same path: it is not under a condition the earlier one contradicts.
 Helpers (methods, properties, nested functions, lambdas) are summarised once per binding of
 their layer arguments, and applying a summary at a call site counts the layers it calls there.
+
+The rooms: this module walks statements and expressions; paths.py holds the path state and the
+conditions, objects.py the values (which object a call runs), summaries.py the helpers and
+graphs.py the functional and Sequential graphs.
 """
 import ast
-import dataclasses
 import itertools
-from dataclasses import dataclass, field
 
-from .paths import Conditions, Record, State, conflict, join
+from .graphs import _GRAPH_INPUTS, Graphs, _is_sequential, _Method
+from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
+from .paths import Conditions, Ctx, Record, State, conflict
+from .summaries import Summaries
 from .syntax import MATCH, TRY, class_like, terminal_name
 
 ENTRY_METHODS = ("call",)
-# Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
-# misses findings instead of overflowing Python's stack.
-MAX_HELPER_DEPTH = 40
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A layer held by the instance: `self.<name>` (`name` is the attribute that owns it when
-    several attributes hold one instance; `shown` is the one written at the call)."""
-
-    name: str
-    shown: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True)
-class Built:
-    """A layer made in a function or module body and kept in a local name (functional API).
-
-    One object per evaluation of its construction: a function that constructs it and runs twice
-    makes two (`instance` tells them apart), and so does a loop body on each pass.
-    """
-
-    node: ast.Call  # the construction
-    name: str = field(default="", compare=False)
-    instance: int = 0
-
-    @property
-    def key(self):
-        return ("built", self.node, self.instance)
-
-
-@dataclass(frozen=True, eq=False)
-class Func:
-    """Something whose body runs when it is called: a method, a nested def or a lambda.
-
-    Compared and hashed by identity: each evaluation of a def is its own function object, and
-    hashing a closure by value would hash every function it captures, and theirs, again.
-    """
-
-    node: ast.AST
-    env: tuple = ()  # closure: (name, value) pairs visible from an enclosing function
-    self_bound: bool = False  # a method reached through self: its first parameter is self
-
-
-SELF = "self"  # the value of the instance itself
-NONE = "None"  # a local name known to hold None (`key_value = None`): its branches are known
-
-
-@dataclass(frozen=True)
-class Symbolic:
-    """A symbolic tensor of a functional graph: what `keras.Input()` returns, and what a layer
-    or an op returns when given one. Only calls on these build a graph; eager calls (a test
-    calling a layer on arrays twice) are separate passes, not reuse. `graphs` names the inputs
-    (or Sequential models) it descends from: calls on tensors that never meet are two models.
-    """
-
-    graphs: frozenset
-
-
-@dataclass(frozen=True)
-class Reuse:
-    """A call site that runs an attribute's layer again in the same forward pass."""
-
-    slot: object  # an attribute name, or Built.key for a local layer
-    line: int
-    col: int
-    first_line: int
-    in_loop: bool  # the site itself repeats (a loop), rather than a second site
-    via: str = ""  # the helper through which this site calls the layer, if any
-    same_input: bool = False  # every earlier call had the very same, unchanged arguments
-    shown: str = ""  # how the layer is written at this site: "self.norm", "norm"
-    listed: bool = False  # listed in a Sequential model (or added to it), not called
-    separate: bool = False  # the earlier calls are in graphs this one never meets: two models
-    graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
-
-
-@dataclass(frozen=True)
-class _Ctx:
-    loops: tuple = ()  # the loops (and comprehensions) around this point, innermost last
-    assume: frozenset = frozenset()
-    func: object = None  # the function being walked, for its condition keys
-
-    def inside_loop(self, node):
-        return _Ctx(self.loops + (id(node),), self.assume, self.func)
-
-    def assuming(self, facts):
-        return _Ctx(self.loops, self.assume | facts, self.func)
 
 
 class BudgetSpent(Exception):
@@ -133,17 +51,6 @@ class Budget:
         if self.left < 0:
             self.spent = True
             raise BudgetSpent
-
-
-@dataclass
-class _Summary:
-    calls: dict  # slot -> [Record] of calls inside the helper
-    value: object  # what the helper returns, when it is always the same layer or helper
-    made: tuple = ()  # constructions the helper returns: made on the path unless kept
-    # Objects and graphs the helper makes: each call of the helper makes new ones.
-    allocated: tuple = ()  # Built
-    graphs: tuple = ()  # graph ids
-    links: tuple = ()  # frozensets of graph ids the helper joined into one graph
 
 
 def class_methods(classdef, module_classes):
@@ -208,7 +115,7 @@ def _position(node):
     return (node.lineno, node.col_offset)
 
 
-class _Walk:
+class _Walk(Summaries, Graphs):
     def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None):
         self.methods = methods
         self.aliases = aliases
@@ -222,7 +129,7 @@ class _Walk:
         self.memo = {}
         self.active = set()
         self.budget = budget if budget is not None else Budget(0)
-        self.module_funcs = {}
+        self.module_env = None
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
         self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made
@@ -239,138 +146,22 @@ class _Walk:
 
     # -- functions -------------------------------------------------------------------------
     def run_entry(self, func):
-        self._apply(self._method(func.name), [], {}, State(), None, _Ctx())
+        self._apply(self._method(func.name), [], {}, State(), None, Ctx())
 
     def run_body(self, scope, module_functions=()):
-        env = {}
-        for func in module_functions:
-            if id(func) not in self.module_funcs:
-                self.module_funcs[id(func)] = Func(func)
-            self._set(env, func.name, self.module_funcs[id(func)])
-        body = scope.body
+        if self.module_env is None:
+            # The module's functions, once per walk: every body sees them (and they see each
+            # other) through its parent scope, without a copy per body.
+            self.module_env = Env()
+            for func in module_functions:
+                self._set(self.module_env, func.name, Func(func, self.module_env))
+        env = self.module_env.child()
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self._set(env, a.arg, None)
-        self._block(body, env, State(), _Ctx(func=scope if hasattr(scope, "args") else None), [])
-
-    def _summary(self, func, args, kwargs):
-        params = _bind(func, args, kwargs)
-        key = (func, params)
-        if key in self.memo:
-            return self.memo[key]
-        if key in self.active or self.depth >= MAX_HELPER_DEPTH:
-            return _Summary({}, None)  # recursion or a very deep chain: count nothing
-        self.active.add(key)
-        self.depth += 1
-        self.made.append([])
-        self.allocated.append([])
-        self.new_graphs.append([])
-        self.links.append([])
-        try:
-            env = dict(func.env)
-            for name, value in params:
-                self._set(env, name, value)
-            ctx = _Ctx(func=func.node)
-            returns = []
-            if isinstance(func.node, ast.Lambda):
-                state = State()
-                returns.append(self._expr(func.node.body, env, state, ctx))
-                exits = [state]
-            else:
-                state, exits = self._block(func.node.body, env, State(), ctx, returns)
-                exits = exits + ([state] if state is not None else [])
-            value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _Summary(join(exits) or {}, value, tuple(self.made[-1]),
-                               tuple(self.allocated[-1]), tuple(self.new_graphs[-1]),
-                               tuple(self.links[-1]))
-        finally:
-            self.active.discard(key)
-            self.depth -= 1
-            self.made.pop()
-            self.allocated.pop()
-            self.new_graphs.pop()
-            self.links.pop()
-        self.memo[key] = summary
-        return summary
-
-    def _apply(self, func, args, kwargs, state, site, ctx):
-        summary = self._summary(func, args, kwargs)
-        via = getattr(func.node, "name", "<lambda>") if site is not None else ""
-        fresh, graphs = self._renew(summary, ctx) if site is not None else ({}, {})
-        # The helper's own records are alternatives or already counted inside it: each is
-        # compared with what ran before the helper was called, never with its siblings.
-        before = {slot: state.get(fresh.get(slot, slot)) for slot in summary.calls}
-        for slot, records in summary.calls.items():
-            for record in records:
-                if conflict(record.assume, ctx.assume):
-                    continue  # the helper calls it only under a condition false here
-                here = site if site is not None else record.site
-                args_key = record.args if site is None else None
-                made = _rename_graphs(record.graphs, graphs)
-                self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
-                            args_key, via, before.get(slot, ()), record.shown, made,
-                            record.listed)
-        if site is not None:
-            for made in summary.made:  # layers the helper returns are made at this call
-                self._made(made, site)
-        value = summary.value
-        if isinstance(value, Built) and value.key in fresh:
-            return self._fresh[fresh[value.key]]
-        if isinstance(value, Symbolic):
-            return Symbolic(_rename_graphs(value.graphs, graphs))
-        return value
-
-    def _renew(self, summary, ctx):
-        """New objects and graphs for what a helper makes, at one of its calls: {old key: new
-        key} and {old graph: new graph}; the helper's joins are made again on the new ones."""
-        fresh = {}
-        for built in summary.allocated:
-            new = self._new_built(built.node, built.name, ctx)
-            fresh[built.key] = new.key
-        graphs = {g: self._new_graph() for g in summary.graphs}
-        for linked in summary.links:
-            self._link(_rename_graphs(linked, graphs))
-        return fresh, graphs
-
-    def _new_built(self, node, name, ctx):
-        built = Built(node, name, next(self.instances))
-        self.birth[built.key] = ctx.loops
-        self._fresh[built.key] = built
-        self.allocated[-1].append(built)
-        return built
-
-    def _new_graph(self):
-        graph = next(self.instances)
-        self.new_graphs[-1].append(graph)
-        return graph
-
-    def _link(self, graphs):
-        """The tensors of these graphs met in one op or layer: they are one graph now."""
-        roots = {self._root(g) for g in graphs}
-        if len(roots) > 1:
-            first = min(roots)
-            for root in roots:
-                self.joined[root] = first
-            self.links[-1].append(frozenset(graphs))
-
-    def _root(self, graph):
-        while self.joined.get(graph, graph) != graph:
-            graph = self.joined[graph]
-        return graph
-
-    def classify(self, reuse):
-        """A graph reuse whose earlier calls are all in graphs this call never meets is a
-        second owner (two models), not a second call in one forward pass."""
-        if not reuse.graphs or reuse.in_loop:
-            return reuse
-        here, earlier = reuse.graphs
-        if here is None or any(g is None for g in earlier):
-            return reuse
-        roots = {self._root(g) for g in here}
-        if any(roots & {self._root(g) for g in graphs} for graphs in earlier):
-            return reuse
-        return dataclasses.replace(reuse, separate=True)
+        self._block(scope.body, env, State(), Ctx(func=scope if hasattr(scope, "args") else None),
+                    [])
 
     def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown="",
                graphs=None, listed=False):
@@ -429,6 +220,7 @@ class _Walk:
             else:
                 value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             if (self.graph and value is None and isinstance(stmt.value, ast.Call)
+                    and class_like(stmt.value.func)
                     and len(targets) == 1 and isinstance(targets[0], ast.Name)):
                 value = self._new_built(stmt.value, targets[0].id, ctx)
             for target in targets:
@@ -464,8 +256,7 @@ class _Walk:
             bodies = [(case.body, ctx) for case in stmt.cases] + [([], ctx)]
             return self._alternatives(bodies, env, state, returns)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._step(len(env))
-            self._set(env, stmt.name, Func(stmt, _closure(env)))
+            self._set(env, stmt.name, Func(stmt, env))
             return state, []
         if isinstance(stmt, ast.ClassDef):
             self._set(env, stmt.name, None)
@@ -477,7 +268,7 @@ class _Walk:
         falls, exits, envs, fell = [], [], [], []
         for i, (body, ctx) in enumerate(branches):
             self._step(len(env))
-            branch_env = dict(env)
+            branch_env = env.copy()
             out, more = self._block(body, branch_env, state.fork(), ctx, returns)
             exits.extend(more)
             if out is not None:
@@ -503,7 +294,7 @@ class _Walk:
                 # The loop variable changes with each pass: whatever it holds is not one layer.
                 self._bind_target(stmt.target, None, env, state, ctx, exact=False)
         self._step(len(env))
-        body_env = dict(env)
+        body_env = env.copy()
         body_state, exits = self._block(stmt.body, body_env, state.fork(), inner, returns)
         # The body may run zero times, so what follows sees both the state before and after it.
         self._join_env(env, [env, body_env])
@@ -520,7 +311,7 @@ class _Walk:
         falls = [body_out] if body_out is not None else []
         for handler in stmt.handlers:
             self._step(len(env))
-            out, more = self._block(handler.body, dict(env), state.fork(), ctx, returns)
+            out, more = self._block(handler.body, env.copy(), state.fork(), ctx, returns)
             exits += more
             if out is not None:
                 falls.append(out)
@@ -599,8 +390,7 @@ class _Walk:
                 return Slot(f"{items.name}[{index!r}]", f"{items.shown}[{index!r}]")
             return None
         if isinstance(node, ast.Lambda):
-            self._step(len(env))
-            return Func(node, _closure(env))
+            return Func(node, env)
         if isinstance(node, ast.IfExp):
             self._expr(node.test, env, state, ctx)
             when_true, when_false = self._facts(node.test, ctx)
@@ -624,13 +414,6 @@ class _Walk:
             return value
         return self._tensor(self._children(node, env, state, ctx))
 
-    def _tensor(self, graphs):
-        """What an op returns given tensors of these graphs: one tensor of their joined graph."""
-        if not graphs:
-            return None
-        self._link(graphs)
-        return Symbolic(frozenset(graphs))
-
     def _children(self, node, env, state, ctx):
         """Evaluate the children; the graphs of the symbolic tensors among them."""
         graphs = set()
@@ -646,7 +429,7 @@ class _Walk:
         return graphs
 
     def _comprehension(self, node, env, state, ctx):
-        inner = dict(env)
+        inner = env.child()
         looped = ctx.inside_loop(node)
         for i, gen in enumerate(node.generators):
             # The first iterable is evaluated once, outside the loop; everything else repeats.
@@ -672,12 +455,6 @@ class _Walk:
         if _is_property(method):
             return self._apply(func, [], {}, state, node, ctx)
         return func
-
-    def _method(self, name):
-        """One function object per method, so its summaries are shared by every call site."""
-        if name not in self.method_funcs:
-            self.method_funcs[name] = Func(self.methods[name], (), True)
-        return self.method_funcs[name]
 
     def _call(self, node, env, state, ctx):
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
@@ -724,14 +501,12 @@ class _Walk:
             return self._apply(callee, args, kwargs, state, node, ctx)
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
+        elif callee is None and self.graph and class_like(node.func) \
+                and terminal_name(node.func) not in _GRAPH_INPUTS:
+            # In a graph body a construction is an object of its own, made at each evaluation
+            # (`return keras.Model(...)` from a builder makes a new model per call).
+            return self._new_built(node, "", ctx)
         return self._tensor(graphs)
-
-    def _sequential_graph(self, model, state):
-        """The graph of a Sequential model: its construction (a Built, or the call itself)."""
-        key = model.key if isinstance(model, Built) else ("sequential", id(model))
-        if key not in self.sequential_graph:
-            self.sequential_graph[key] = self._new_graph()
-        return self.sequential_graph[key]
 
     def _made(self, construction, site):
         """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
@@ -754,17 +529,6 @@ class _Walk:
             self._count(value.key, site, state, ctx, args_key, shown=shown, graphs=graphs,
                         listed=listed)
         return None
-
-
-@dataclass(frozen=True)
-class _Method:
-    """`x.add` where x is a layer kept in a local name: the Sequential API's add()."""
-
-    of: Built
-
-
-def _is_sequential(built):
-    return terminal_name(built.node.func) == "Sequential"
 
 
 def _may_be_layer(func):
@@ -812,8 +576,6 @@ def _args_key(call, env):
     return (tuple(text), tuple(names))
 
 
-# What starts a graph: keras.Input(), and TF1's placeholders (tf.compat.v1.placeholder).
-_GRAPH_INPUTS = frozenset({"Input", "placeholder"})
 # Methods of a container kept on self that store what they are given.
 _KEEPING = frozenset({"append", "extend", "insert", "add", "setdefault", "update"})
 
@@ -855,31 +617,3 @@ def _constant_index(node):
     if isinstance(node, ast.Constant) and type(node.value) in (int, str):
         return node.value
     return None
-
-
-def _rename_graphs(graphs, renamed):
-    if not graphs or not renamed:
-        return graphs
-    return frozenset(renamed.get(g, g) for g in graphs)
-
-
-def _bind(func, args, kwargs):
-    """Map a helper's parameters to the layer values passed in; others stay unknown."""
-    node = func.node
-    params = [a.arg for a in node.args.posonlyargs + node.args.args]
-    kwonly = [a.arg for a in node.args.kwonlyargs]
-    values = ([SELF] if func.self_bound else []) + list(args)
-    bound = dict(zip(params, values))
-    for name, value in kwargs.items():
-        if name in params or name in kwonly:
-            bound[name] = value
-    names = params + kwonly
-    for extra in (node.args.vararg, node.args.kwarg):
-        if extra is not None:
-            names.append(extra.arg)
-    return tuple((name, bound.get(name)) for name in names)
-
-
-def _closure(env):
-    return tuple(sorted(((k, v) for k, v in env.items() if isinstance(k, str) and v is not None),
-                        key=lambda kv: kv[0]))

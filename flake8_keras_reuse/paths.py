@@ -115,6 +115,21 @@ def conflict(a, b):
     return any((key, not truth) in large for key, truth in small)
 
 
+@dataclass(frozen=True)
+class Ctx:
+    """Where the walk is: the loops around it and the facts assumed on its path."""
+
+    loops: tuple = ()  # the loops (and comprehensions) around this point, innermost last
+    assume: frozenset = frozenset()
+    func: object = None  # the function being walked, for its condition keys
+
+    def inside_loop(self, node):
+        return Ctx(self.loops + (id(node),), self.assume, self.func)
+
+    def assuming(self, facts):
+        return Ctx(self.loops, self.assume | facts, self.func)
+
+
 _NEGATED = {ast.IsNot: ast.Is, ast.NotEq: ast.Eq, ast.NotIn: ast.In}
 _OPAQUE = (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda, ast.Yield, ast.YieldFrom)
 

@@ -100,3 +100,42 @@ def test_the_raise_switch_lets_the_error_through(monkeypatch):
     monkeypatch.setenv("KERAS_REUSE_RAISE", "1")
     with pytest.raises(KeyError):
         list(KerasReuseChecker(ast.parse("x = 1\n"), "x.py", ["x = 1\n"]).run())
+
+
+def _steps_used(source, monkeypatch):
+    """Walk steps one file takes (the work the budget counts), and whether it ran out."""
+    from flake8_keras_reuse import forward
+
+    budgets = []
+
+    class Counting(forward.Budget):
+        def __init__(self, lines):
+            super().__init__(lines)
+            self.start = self.left
+            budgets.append(self)
+
+    monkeypatch.setattr(forward, "Budget", Counting)
+    run(source)
+    [budget] = budgets
+    return budget.start - budget.left, budget.spent
+
+
+@pytest.mark.parametrize("case", ["notebook_script", "many_branches", "long_call",
+                                  "nested_defs_in_call"])
+def test_generated_worst_cases_cost_linear_work(case, monkeypatch):
+    # Notebook exports (functions calling earlier ones, nested defs) once cost exponential
+    # work; a long call() with many branches, quadratic. Work per line must stay flat.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import synthetic
+
+    make = getattr(synthetic, case)
+    small, large = (make(100), make(400)) if case != "long_call" else (make(2000), make(8000))
+    per_line = []
+    for source in (small, large):
+        steps, spent = _steps_used(source, monkeypatch)
+        assert not spent
+        per_line.append(steps / source.count("\n"))
+    assert per_line[1] <= 1.5 * per_line[0] + 1, per_line  # linear: 4x the code, ~4x the work

@@ -1,0 +1,108 @@
+"""Object identity: the values the forward walk computes for expressions.
+
+A call runs a known object: a layer held by the instance (`Slot`, one per attribute or constant
+container slot), a layer made in a body (`Built`, one per evaluation of its construction), a
+function (`Func`), or a symbolic tensor (`Symbolic`, with the graphs it descends from). Anything
+else is unknown (None), and unknown never makes a finding.
+"""
+import ast
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A layer held by the instance: `self.<name>` (`name` is the attribute that owns it when
+    several attributes hold one instance; `shown` is the one written at the call)."""
+
+    name: str
+    shown: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A layer made in a function or module body and kept in a local name (functional API).
+
+    One object per evaluation of its construction: a function that constructs it and runs twice
+    makes two (`instance` tells them apart), and so does a loop body on each pass.
+    """
+
+    node: ast.Call  # the construction
+    name: str = field(default="", compare=False)
+    instance: int = 0
+
+    @property
+    def key(self):
+        return ("built", self.node, self.instance)
+
+
+@dataclass(frozen=True, eq=False)
+class Func:
+    """Something whose body runs when it is called: a method, a nested def or a lambda.
+
+    Compared and hashed by identity: each evaluation of a def is its own function object, and
+    hashing a closure by value would hash every function it captures, and theirs, again.
+    """
+
+    node: ast.AST
+    env: object = None  # closure: the Env of the enclosing function or module
+    self_bound: bool = False  # a method reached through self: its first parameter is self
+
+
+SELF = "self"  # the value of the instance itself
+NONE = "None"  # a local name known to hold None (`key_value = None`): its branches are known
+
+
+@dataclass(frozen=True)
+class Symbolic:
+    """A symbolic tensor of a functional graph: what `keras.Input()` returns, and what a layer
+    or an op returns when given one. Only calls on these build a graph; eager calls (a test
+    calling a layer on arrays twice) are separate passes, not reuse. `graphs` names the inputs
+    (or Sequential models) it descends from: calls on tensors that never meet are two models.
+    """
+
+    graphs: frozenset
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A call site that runs an attribute's layer again in the same forward pass."""
+
+    slot: object  # an attribute name, or Built.key for a local layer
+    line: int
+    col: int
+    first_line: int
+    in_loop: bool  # the site itself repeats (a loop), rather than a second site
+    via: str = ""  # the helper through which this site calls the layer, if any
+    same_input: bool = False  # every earlier call had the very same, unchanged arguments
+    shown: str = ""  # how the layer is written at this site: "self.norm", "norm"
+    listed: bool = False  # listed in a Sequential model (or added to it), not called
+    separate: bool = False  # the earlier calls are in graphs this one never meets: two models
+    graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
+
+
+class Env(dict):
+    """A function's names, falling back to the enclosing function's or module's: a branch copies
+    only its own function's names, and a def captures its closure by reference, so neither
+    costs more as the enclosing scope grows."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent=None):
+        super().__init__()
+        self.parent = parent
+
+    def get(self, key, default=None):
+        env = self
+        while env is not None:
+            if dict.__contains__(env, key):
+                return dict.__getitem__(env, key)
+            env = env.parent
+        return default
+
+    def copy(self):
+        twin = Env(self.parent)
+        twin.update(self)
+        return twin
+
+    def child(self):
+        return Env(self)

@@ -1,0 +1,202 @@
+"""Helper summaries: what a method, nested function or lambda does when the walk calls it.
+
+A helper is walked once per binding of its arguments (memoised by the function object and the
+values passed), and its summary (the calls it makes, what it returns, what it constructs) is
+applied at each call site. Objects and graphs the helper makes are made anew at every call.
+"""
+import ast
+from dataclasses import dataclass, field
+
+from .objects import SELF, Built, Env, Func, Symbolic
+from .graphs import _rename_graphs
+from .paths import Ctx, State, conflict, join
+
+# Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
+# misses findings instead of overflowing Python's stack.
+MAX_HELPER_DEPTH = 40
+
+
+@dataclass
+class _Summary:
+    calls: dict  # slot -> [Record] of calls inside the helper
+    value: object  # what the helper returns, when it is always the same layer or helper
+    made: tuple = ()  # constructions the helper returns: made on the path unless kept
+    # Objects and graphs the helper makes: each call of the helper makes new ones.
+    allocated: tuple = ()  # Built
+    graphs: tuple = ()  # graph ids
+    links: tuple = ()  # frozensets of graph ids the helper joined into one graph
+    inputs: dict = field(default_factory=dict)  # tensor parameter -> the graph standing for it
+
+
+_TENSOR = "tensor"  # a tensor argument, in a summary's memo key
+
+
+class Summaries:
+    """The helper-summary part of the walk (forward._Walk)."""
+
+    def _summary(self, func, args, kwargs):
+        params = _bind(func, args, kwargs)
+        # A tensor argument is summarised as "a tensor of the caller's graphs", whichever they
+        # are: one summary serves every call, and _apply puts the caller's graphs in.
+        key = (func, tuple((name, _TENSOR if isinstance(value, Symbolic) else value)
+                           for name, value in params))
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active or self.depth >= MAX_HELPER_DEPTH:
+            return _Summary({}, None)  # recursion or a very deep chain: count nothing
+        self.active.add(key)
+        self.depth += 1
+        self.made.append([])
+        self.allocated.append([])
+        self.new_graphs.append([])
+        self.links.append([])
+        try:
+            env = Env(func.env)  # the closure, by reference: Python binds late too
+            inputs = {}
+            for name, value in params:
+                if isinstance(value, Symbolic):
+                    inputs[name] = ("input", next(self.instances))  # a graph of the caller's
+                    value = Symbolic(frozenset({inputs[name]}))
+                self._set(env, name, value)
+            ctx = Ctx(func=func.node)
+            returns = []
+            if isinstance(func.node, ast.Lambda):
+                state = State()
+                returns.append(self._expr(func.node.body, env, state, ctx))
+                exits = [state]
+            else:
+                state, exits = self._block(func.node.body, env, State(), ctx, returns)
+                exits = exits + ([state] if state is not None else [])
+            value = returns[0] if returns and all(r == returns[0] for r in returns) else None
+            summary = _escaping(join(exits) or {}, value, tuple(self.made[-1]),
+                                self.allocated[-1], self.new_graphs[-1], self.links[-1])
+            summary.inputs = inputs
+        finally:
+            self.active.discard(key)
+            self.depth -= 1
+            self.made.pop()
+            self.allocated.pop()
+            self.new_graphs.pop()
+            self.links.pop()
+        self.memo[key] = summary
+        return summary
+
+    def _apply(self, func, args, kwargs, state, site, ctx):
+        summary = self._summary(func, args, kwargs)
+        via = getattr(func.node, "name", "<lambda>") if site is not None else ""
+        inputs = {summary.inputs[name]: value.graphs for name, value in _bind(func, args, kwargs)
+                  if name in summary.inputs and isinstance(value, Symbolic)}
+        fresh, graphs = self._renew(summary, ctx, inputs) if site is not None else ({}, inputs)
+        # The helper's own records are alternatives or already counted inside it: each is
+        # compared with what ran before the helper was called, never with its siblings.
+        before = {slot: state.get(fresh.get(slot, slot)) for slot in summary.calls}
+        for slot, records in summary.calls.items():
+            for record in records:
+                if conflict(record.assume, ctx.assume):
+                    continue  # the helper calls it only under a condition false here
+                here = site if site is not None else record.site
+                args_key = record.args if site is None else None
+                made = _rename_graphs(record.graphs, graphs)
+                self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
+                            args_key, via, before.get(slot, ()), record.shown, made,
+                            record.listed)
+        if site is not None:
+            for made in summary.made:  # layers the helper returns are made at this call
+                self._made(made, site)
+        value = summary.value
+        if isinstance(value, Built) and value.key in fresh:
+            return self._fresh[fresh[value.key]]
+        if isinstance(value, Symbolic):
+            return Symbolic(_rename_graphs(value.graphs, graphs))
+        return value
+
+    def _renew(self, summary, ctx, inputs):
+        """New objects and graphs for what a helper makes, at one of its calls: {old key: new
+        key} and {old graph: new graph}; the helper's joins are made again on the new ones."""
+        fresh = {}
+        for built in summary.allocated:
+            new = self._new_built(built.node, built.name, ctx)
+            fresh[built.key] = new.key
+        graphs = {g: self._new_graph() for g in summary.graphs}
+        graphs.update(inputs)
+        for linked in summary.links:
+            self._link(_rename_graphs(linked, graphs))
+        return fresh, graphs
+
+    def _new_built(self, node, name, ctx):
+        built = Built(node, name, next(self.instances))
+        self.birth[built.key] = ctx.loops
+        self._fresh[built.key] = built
+        self.allocated[-1].append(built)
+        return built
+
+    def _method(self, name):
+        """One function object per method, so its summaries are shared by every call site."""
+        if name not in self.method_funcs:
+            self.method_funcs[name] = Func(self.methods[name], None, True)
+        return self.method_funcs[name]
+
+
+def _bind(func, args, kwargs):
+    """Map a helper's parameters to the layer values passed in; others stay unknown."""
+    node = func.node
+    params = [a.arg for a in node.args.posonlyargs + node.args.args]
+    kwonly = [a.arg for a in node.args.kwonlyargs]
+    values = ([SELF] if func.self_bound else []) + list(args)
+    bound = dict(zip(params, values))
+    for name, value in kwargs.items():
+        if name in params or name in kwonly:
+            bound[name] = value
+    names = params + kwonly
+    for extra in (node.args.vararg, node.args.kwarg):
+        if extra is not None:
+            names.append(extra.arg)
+    return tuple((name, bound.get(name)) for name in names)
+
+
+def _escaping(calls, value, made, allocated, new_graphs, links):
+    """The summary of what a helper's caller can see. Objects the helper makes and does not
+    return can never be called again outside it: their calls were judged inside and are left
+    out, so that a chain of helpers carries only what escapes it (linear, not the sum of all
+    it ever made). Graphs the helper starts are kept when its records or its value name them;
+    its joins only between graphs kept or from outside."""
+    made_here = {b.key: b for b in allocated}
+    returned = {value.key} if isinstance(value, Built) and value.key in made_here else set()
+    calls = {slot: records for slot, records in calls.items()
+             if slot not in made_here or slot in returned}
+    started = set(new_graphs)
+    named = {g for records in calls.values() for r in records for g in (r.graphs or ())}
+    if isinstance(value, Symbolic):
+        named |= value.graphs
+    kept_links = _components(links, lambda g: g in named or g not in started)
+    for linked in kept_links:
+        named |= linked
+    return _Summary(calls, value, made, tuple(made_here[k] for k in returned),
+                    tuple(started & named), kept_links)
+
+
+def _components(links, keep):
+    """The joined groups of graphs, each reduced to the graphs `keep` accepts (two or more)."""
+    parent = {}
+
+    def root(g):
+        while parent.get(g, g) != g:
+            g = parent[g]
+        return g
+
+    for linked in links:
+        first, *rest = linked
+        for g in rest:
+            a, b = root(first), root(g)
+            if a != b:
+                parent[b] = a
+    groups = {}
+    for linked in links:
+        for g in linked:
+            groups.setdefault(root(g), set()).add(g)
+    out = []
+    for group in groups.values():
+        kept = frozenset(g for g in group if keep(g))
+        if len(kept) > 1:
+            out.append(kept)
+    return tuple(out)
