@@ -18,7 +18,7 @@ graphs.py the functional and Sequential graphs.
 import ast
 import itertools
 
-from .graphs import _GRAPH_INPUTS, Graphs, _is_sequential, _Method
+from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
 from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
 from .summaries import Summaries
@@ -104,7 +104,8 @@ def find_graph_reuses(scopes, module_functions=(), budget=None):
         except BudgetSpent:
             walk.reuses = done
             break
-    return _sorted({key: walk.classify(reuse) for key, reuse in walk.reuses.items()})
+    verdicts = {key: walk.classify(reuse) for key, reuse in walk.reuses.items()}
+    return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
 def _sorted(reuses):
@@ -135,6 +136,8 @@ class _Walk(Summaries, Graphs):
         self.allocated = [[]]  # per helper being summarised: Built objects it made
         self.new_graphs = [[]]  # per helper being summarised: graphs it started
         self.links = [[]]  # per helper being summarised: graphs it joined
+        self.models = [[]]  # per helper being summarised: the calls each model it builds holds
+        self.placeholders = set()  # graphs started by a TF1 placeholder (one graph per session)
         self.joined = {}  # union-find over graph ids: graphs whose tensors met
         self.sequential_graph = {}  # Built key of a Sequential -> its graph
         self._fresh = {}  # Built key -> Built
@@ -170,6 +173,7 @@ class _Walk(Summaries, Graphs):
         earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)]
         # A loop repeats the call unless the object itself is made anew on every pass.
         repeats = bool(set(ctx.loops) - set(self.birth.get(slot, ())))
+        call = (id(site), slot)
         if earlier or repeats:
             key = (site.lineno, site.col_offset, slot)
             same = (bool(earlier) and not repeats and args_key is not None
@@ -177,8 +181,10 @@ class _Walk(Summaries, Graphs):
             first = earlier[0].site if earlier else site
             self.reuses.setdefault(key, Reuse(
                 slot, site.lineno, site.col_offset, first.lineno, not earlier, via, same, shown,
-                listed, graphs=(graphs, tuple(r.graphs for r in earlier))))
+                listed, graphs=(graphs, tuple(r.graphs for r in earlier)),
+                calls=(call, tuple((id(r.site), slot) for r in earlier))))
         state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
+        return call
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -216,7 +222,10 @@ class _Walk(Summaries, Graphs):
             if isinstance(stmt.value, (ast.Tuple, ast.List)) and not any(
                     isinstance(e, ast.Starred) for e in stmt.value.elts):
                 parts = [self._expr(e, env, state, ctx) for e in stmt.value.elts]
-                value = None
+                # Bound whole (`outputs = [a, b]`), a list of tensors stands for all of them.
+                tensors = [p for p in parts if isinstance(p, Symbolic)]
+                value = self._tensor({g for t in tensors for g in t.graphs},
+                                     {c for t in tensors for c in t.calls})
             else:
                 value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
             if (self.graph and value is None and isinstance(stmt.value, ast.Call)
@@ -348,6 +357,10 @@ class _Walk(Summaries, Graphs):
             values = [b.get(name) for b in branch_envs]
             if all(v == values[0] for v in values):
                 env[name] = values[0]
+            elif all(isinstance(v, Symbolic) for v in values):
+                # A tensor from either branch: it descends from what either descends from.
+                env[name] = Symbolic(frozenset().union(*(v.graphs for v in values)),
+                                     frozenset().union(*(v.calls for v in values)))
             elif isinstance(name, tuple):
                 env[name] = next(self.versions)
             else:
@@ -412,21 +425,24 @@ class _Walk(Summaries, Graphs):
             value = self._expr(node.value, env, state, ctx)
             self._set(env, node.target.id, value)
             return value
-        return self._tensor(self._children(node, env, state, ctx))
+        return self._tensor(*self._children(node, env, state, ctx))
 
     def _children(self, node, env, state, ctx):
-        """Evaluate the children; the graphs of the symbolic tensors among them."""
-        graphs = set()
+        """Evaluate the children; the graphs and upstream calls of the tensors among them."""
+        graphs, calls = set(), set()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 value = self._expr(child, env, state, ctx)
                 if isinstance(value, Symbolic):
                     graphs |= value.graphs
+                    calls |= value.calls
             elif isinstance(child, (ast.keyword, ast.comprehension, ast.arguments)):
-                graphs |= self._children(child, env, state, ctx)
+                more_graphs, more_calls = self._children(child, env, state, ctx)
+                graphs |= more_graphs
+                calls |= more_calls
             elif isinstance(child, ast.stmt):
                 self._stmt(child, env, state, ctx, [])
-        return graphs
+        return graphs, calls
 
     def _comprehension(self, node, env, state, ctx):
         inner = env.child()
@@ -440,9 +456,9 @@ class _Walk(Summaries, Graphs):
             for cond in gen.ifs:
                 self._expr(cond, inner, state, looped)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        for elt in elements:
-            self._expr(elt, inner, state, looped)
-        return None
+        values = [self._expr(elt, inner, state, looped) for elt in elements]
+        # `[head(level) for level in levels]` is a list of tensors: it stands for all of them.
+        return values[-1] if isinstance(values[-1], Symbolic) else None
 
     def _one_instance(self, value):
         return isinstance(value, Slot) and value.name in self.repeated
@@ -489,14 +505,21 @@ class _Walk(Summaries, Graphs):
             return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
-        graphs = None
+        graphs, upstream = None, frozenset()
+        tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
         if self.graph and terminal_name(node.func) in _GRAPH_INPUTS:
             graphs = frozenset({self._new_graph()})
+            if terminal_name(node.func) == "placeholder":
+                self.placeholders.add(next(iter(graphs)))
         elif self.graph and not class_like(node.func):
-            graphs = frozenset(g for a in itertools.chain(args, kwargs.values())
-                               if isinstance(a, Symbolic) for g in a.graphs) or None
+            graphs = frozenset(g for a in tensors for g in a.graphs) or None
+            upstream = frozenset(c for a in tensors for c in a.calls)
+        elif self.graph and terminal_name(node.func) in _MODELS:
+            self._model(args, kwargs)
         if isinstance(callee, (Slot, Built)):
-            self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
+            call = self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
+            if call is not None:
+                upstream |= {call}
         elif isinstance(callee, Func):
             return self._apply(callee, args, kwargs, state, node, ctx)
         elif callee is None and not self.graph and _may_be_layer(node.func):
@@ -506,7 +529,7 @@ class _Walk(Summaries, Graphs):
             # In a graph body a construction is an object of its own, made at each evaluation
             # (`return keras.Model(...)` from a builder makes a new model per call).
             return self._new_built(node, "", ctx)
-        return self._tensor(graphs)
+        return self._tensor(graphs, upstream)
 
     def _made(self, construction, site):
         """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
@@ -521,13 +544,14 @@ class _Walk(Summaries, Graphs):
         """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
         of its symbolic inputs, or of the Sequential model it is listed in)."""
         if isinstance(value, Slot):
-            self._count(value.name, site, state, ctx, args_key, shown=value.shown)
+            return self._count(value.name, site, state, ctx, args_key, shown=value.shown,
+                               graphs=graphs)
         elif isinstance(value, Built) and graphs:
             # Named as written where it is used: `twice(x)` for a block a builder returned.
             written = site.func if isinstance(site, ast.Call) else site
             shown = written.id if isinstance(written, ast.Name) else value.name
-            self._count(value.key, site, state, ctx, args_key, shown=shown, graphs=graphs,
-                        listed=listed)
+            return self._count(value.key, site, state, ctx, args_key, shown=shown,
+                               graphs=graphs, listed=listed)
         return None
 
 

@@ -1,9 +1,13 @@
 """Graph specifics: functional models and Sequential lists.
 
-Symbolic tensors carry the graphs they descend from (`keras.Input()`, a TF1 placeholder, a
-Sequential model's list); an op given tensors of several graphs joins them (union-find). A layer
-called in two graphs that never meet is one instance owned by two models, not a second call in
-one forward pass.
+Symbolic tensors carry the layer calls they descend from. A model built on some outputs
+(`keras.Model(inputs, outputs)`) holds exactly the calls those outputs descend from: two calls
+of one layer are in one forward pass when one model holds both; held by two models that never
+hold both, the layer has two owners (KR004); held by no model, the calls only computed shapes.
+A file that builds no model at all is judged by its graphs alone (calls whose tensors met are
+one graph), and so is TF1 code (placeholders have no model object: one session graph holds
+every call whose tensors met; union-find over the graphs they descend from). A Sequential list
+is a model of its own.
 """
 import dataclasses
 from dataclasses import dataclass
@@ -13,6 +17,8 @@ from .syntax import terminal_name
 
 # What starts a graph: keras.Input(), and TF1's placeholders (tf.compat.v1.placeholder).
 _GRAPH_INPUTS = frozenset({"Input", "placeholder"})
+# Constructions that make a model of the outputs they are given.
+_MODELS = frozenset({"Model", "Functional"})
 
 
 class Graphs:
@@ -37,9 +43,40 @@ class Graphs:
             graph = self.joined[graph]
         return graph
 
+    def _model(self, args, kwargs):
+        """`keras.Model(inputs, outputs)`: the model holds the calls its outputs descend from."""
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        if isinstance(outputs, Symbolic):
+            self.models[-1].append(outputs.calls)
+
     def classify(self, reuse):
-        """A graph reuse whose earlier calls are all in graphs this call never meets is a
-        second owner (two models), not a second call in one forward pass."""
+        """The verdict on a second call of a local layer in graph code: the reuse as it is (one
+        model holds both calls), a second owner (two models hold one each), or None (no model
+        holds it, as in a test that checks output shapes)."""
+        if reuse.listed or not reuse.calls:
+            return self._by_graphs(reuse)
+        here, earlier = reuse.calls
+        models = self.models[0]
+        if not models:  # no model built in this file: its graphs are the best evidence
+            return self._by_graphs(reuse, owners=False)
+        holding = [m for m in models if here in m]
+        if any(e in m for m in holding for e in earlier) or (reuse.in_loop and holding):
+            return reuse
+        if holding and any(e in m for m in models for e in earlier):
+            return dataclasses.replace(reuse, separate=True)
+        if self._in_session_graph(reuse):
+            return self._by_graphs(reuse, owners=False)
+        return None
+
+    def _in_session_graph(self, reuse):
+        here, earlier = reuse.graphs
+        return bool(self.placeholders) and any(
+            self._root(g) in {self._root(p) for p in self.placeholders} for g in here or ())
+
+    def _by_graphs(self, reuse, owners=True):
+        """For Sequential lists (and code that builds no model object): calls whose graphs met
+        are one forward pass; calls whose graphs never met are two models when the graphs are
+        models (`owners`: Sequential lists), else nothing is known."""
         if not reuse.graphs or reuse.in_loop:
             return reuse
         here, earlier = reuse.graphs
@@ -48,7 +85,7 @@ class Graphs:
         roots = {self._root(g) for g in here}
         if any(roots & {self._root(g) for g in graphs} for graphs in earlier):
             return reuse
-        return dataclasses.replace(reuse, separate=True)
+        return dataclasses.replace(reuse, separate=True) if owners else None
 
     def _sequential_graph(self, model, state):
         """The graph of a Sequential model: its construction (a Built, or the call itself)."""
@@ -57,12 +94,14 @@ class Graphs:
             self.sequential_graph[key] = self._new_graph()
         return self.sequential_graph[key]
 
-    def _tensor(self, graphs):
-        """What an op returns given tensors of these graphs: one tensor of their joined graph."""
+    def _tensor(self, graphs, calls=frozenset()):
+        """What an op returns given tensors of these graphs and calls: one tensor of their
+        joined graph, descending from all those calls."""
         if not graphs:
             return None
         self._link(graphs)
-        return Symbolic(frozenset(graphs))
+        self._step(len(calls))
+        return Symbolic(frozenset(graphs), frozenset(calls))
 
 
 @dataclass(frozen=True)

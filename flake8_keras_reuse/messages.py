@@ -78,9 +78,9 @@ CONSTRUCTED = (
 )
 
 SEPARATE_MODELS = (
-    "KR004 '{name}' ({cls}) is {verb} here by a second model, whose tensors never meet those of "
-    "its use on line {first}. Both models share one instance and its {state}: give each model "
-    "its own instance, or mark deliberate sharing with '# noqa: KR004'."
+    "KR004 '{name}' ({cls}) is {verb} here for a second model; its use on line {first} belongs "
+    "to another model, and no model holds both. Both models share one instance and its {state}: "
+    "give each model its own instance, or mark deliberate sharing with '# noqa: KR004'."
 )
 
 BOUND_AGAIN = (

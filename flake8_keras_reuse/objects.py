@@ -61,6 +61,9 @@ class Symbolic:
     """
 
     graphs: frozenset
+    # The layer calls it descends from, as (id(call site), object key): a model built on it
+    # holds exactly these calls, so two calls are in one forward pass when one model holds both.
+    calls: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Reuse:
     listed: bool = False  # listed in a Sequential model (or added to it), not called
     separate: bool = False  # the earlier calls are in graphs this one never meets: two models
     graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
+    calls: tuple = field(default=(), compare=False)  # (this call, the earlier calls) in a graph
 
 
 class Env(dict):

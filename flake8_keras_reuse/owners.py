@@ -35,10 +35,10 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
     def _is_self_attr(node):
         return is_self_attr(node, self_param)
 
-    built = {}  # local name -> construction
     owners = {}  # id(construction) -> line of its first owner
-    attrs = {}  # self attribute -> the construction assigned to it in this body
     found = []
+    # Per block as the walk goes: built (local name -> construction) and attrs (self attribute
+    # -> the construction assigned to it in this body).
 
     def bind(instance, node, shown, owner, owner_class=None):
         key = id(instance)
@@ -48,7 +48,7 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
         else:
             owners[key] = node.lineno
 
-    for node in statements(scope):
+    def visit(node, built, attrs):
         if lines is not None and not repeats and not _names_any(node, lines, built):
             own = []
         else:
@@ -97,6 +97,22 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
                     elif _constructs(value):
                         attrs[target.attr] = value
                         owners.setdefault(id(value), node.lineno)
+
+    def walk(block, built, attrs):
+        for node in block:
+            visit(node, built, attrs)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for nested in blocks(node):
+                # A branch that always leaves (return, raise) takes its names with it: a later
+                # branch that uses the same name sees the parameter, not this construction.
+                branch_built, branch_attrs = dict(built), dict(attrs)
+                walk(nested, branch_built, branch_attrs)
+                if not _leaves(nested):
+                    built.update(branch_built)
+                    attrs.update(branch_attrs)
+
+    walk(scope.body, {}, {})
     return sorted(found, key=lambda b: (b.line, b.col))
 
 
@@ -154,6 +170,11 @@ def _repeated_list(node):
             if isinstance(side, ast.List) and len(side.elts) == 1 and _constructs(side.elts[0]):
                 return side.elts[0]
     return None
+
+
+def _leaves(block):
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue,
+                                                  ast.Break))
 
 
 def _instance_methods(classdef):

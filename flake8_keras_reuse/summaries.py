@@ -26,6 +26,7 @@ class _Summary:
     graphs: tuple = ()  # graph ids
     links: tuple = ()  # frozensets of graph ids the helper joined into one graph
     inputs: dict = field(default_factory=dict)  # tensor parameter -> the graph standing for it
+    models: tuple = ()  # the calls each model the helper builds holds
 
 
 _TENSOR = "tensor"  # a tensor argument, in a summary's memo key
@@ -50,13 +51,14 @@ class Summaries:
         self.allocated.append([])
         self.new_graphs.append([])
         self.links.append([])
+        self.models.append([])
         try:
             env = Env(func.env)  # the closure, by reference: Python binds late too
             inputs = {}
             for name, value in params:
                 if isinstance(value, Symbolic):
                     inputs[name] = ("input", next(self.instances))  # a graph of the caller's
-                    value = Symbolic(frozenset({inputs[name]}))
+                    value = Symbolic(frozenset({inputs[name]}), frozenset({inputs[name]}))
                 self._set(env, name, value)
             ctx = Ctx(func=func.node)
             returns = []
@@ -71,6 +73,7 @@ class Summaries:
             summary = _escaping(join(exits) or {}, value, tuple(self.made[-1]),
                                 self.allocated[-1], self.new_graphs[-1], self.links[-1])
             summary.inputs = inputs
+            summary.models = tuple(self.models[-1])
         finally:
             self.active.discard(key)
             self.depth -= 1
@@ -78,14 +81,16 @@ class Summaries:
             self.allocated.pop()
             self.new_graphs.pop()
             self.links.pop()
+            self.models.pop()
         self.memo[key] = summary
         return summary
 
     def _apply(self, func, args, kwargs, state, site, ctx):
         summary = self._summary(func, args, kwargs)
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
-        inputs = {summary.inputs[name]: value.graphs for name, value in _bind(func, args, kwargs)
-                  if name in summary.inputs and isinstance(value, Symbolic)}
+        given = {summary.inputs[name]: value for name, value in _bind(func, args, kwargs)
+                 if name in summary.inputs and isinstance(value, Symbolic)}
+        inputs = {tag: value.graphs for tag, value in given.items()}
         fresh, graphs = self._renew(summary, ctx, inputs) if site is not None else ({}, inputs)
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
@@ -106,8 +111,14 @@ class Summaries:
         value = summary.value
         if isinstance(value, Built) and value.key in fresh:
             return self._fresh[fresh[value.key]]
+        if site is not None:
+            calls = {tag: value.calls for tag, value in given.items()}
+            for model in summary.models:  # a model the helper builds holds its calls here
+                self.models[-1].append(_rename_calls(model, calls, summary, fresh, site))
         if isinstance(value, Symbolic):
-            return Symbolic(_rename_graphs(value.graphs, graphs))
+            return Symbolic(_rename_graphs(value.graphs, graphs),
+                            _rename_calls(value.calls, calls, summary, fresh, site)
+                            if site is not None else value.calls)
         return value
 
     def _renew(self, summary, ctx, inputs):
@@ -200,3 +211,18 @@ def _components(links, keep):
         if len(kept) > 1:
             out.append(kept)
     return tuple(out)
+
+
+def _rename_calls(calls, inputs, summary, fresh, site):
+    """A helper's calls as its caller sees them: an input stands for the caller's calls; a call
+    of an object from outside (or one the helper returns) is a call at the helper's call site;
+    calls of objects that stay inside the helper are left out."""
+    out = set()
+    for call in calls:
+        if call in inputs:
+            out |= inputs[call]
+            continue
+        _, slot = call
+        if slot in summary.calls:
+            out.add((id(site), fresh.get(slot, slot)))
+    return frozenset(out)
