@@ -96,7 +96,20 @@ def find_graph_reuses(scopes, module_functions=(), budget=None):
     walk serves every body, so each helper is summarised once per binding for the file. When
     the budget runs out, the bodies walked in full keep their findings.
     """
-    walk = _Walk({}, {}, graph=True, budget=budget)
+    # Two walks: the first finds the layers called more than once; the second (deterministic,
+    # so its objects are the first's) tracks only their calls in what tensors descend from, so
+    # a long graph does not copy every call into every tensor after it.
+    candidates = _graph_walk(scopes, module_functions, budget, frozenset()).reuses
+    if not candidates:
+        return []
+    track = frozenset(reuse.slot for reuse in candidates.values())
+    walk = _graph_walk(scopes, module_functions, budget, track)
+    verdicts = {key: walk.classify(reuse) for key, reuse in walk.reuses.items()}
+    return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
+
+
+def _graph_walk(scopes, module_functions, budget, track):
+    walk = _Walk({}, {}, graph=True, budget=budget, track=track)
     for scope in scopes:
         done = dict(walk.reuses)
         try:
@@ -104,8 +117,7 @@ def find_graph_reuses(scopes, module_functions=(), budget=None):
         except BudgetSpent:
             walk.reuses = done
             break
-    verdicts = {key: walk.classify(reuse) for key, reuse in walk.reuses.items()}
-    return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
+    return walk
 
 
 def _sorted(reuses):
@@ -117,8 +129,10 @@ def _position(node):
 
 
 class _Walk(Summaries, Graphs):
-    def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None):
+    def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None,
+                 track=frozenset()):
         self.methods = methods
+        self.track = track  # objects whose calls tensors remember (graphs.py)
         self.aliases = aliases
         self.repeated = repeated
         self.graph = graph  # a module or function body: local names hold layers
@@ -518,7 +532,7 @@ class _Walk(Summaries, Graphs):
             self._model(args, kwargs)
         if isinstance(callee, (Slot, Built)):
             call = self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
-            if call is not None:
+            if call is not None and call[1] in self.track:
                 upstream |= {call}
         elif isinstance(callee, Func):
             return self._apply(callee, args, kwargs, state, node, ctx)

@@ -17,6 +17,9 @@ from .syntax import terminal_name
 
 # What starts a graph: keras.Input(), and TF1's placeholders (tf.compat.v1.placeholder).
 _GRAPH_INPUTS = frozenset({"Input", "placeholder"})
+# A tensor's calls are copied into each tensor made from it (C-level set copies, far cheaper
+# than a step of the walk): they cost the budget this many to a step.
+_COPIES_PER_STEP = 64
 # Constructions that make a model of the outputs they are given.
 _MODELS = frozenset({"Model", "Functional"})
 
@@ -100,7 +103,7 @@ class Graphs:
         if not graphs:
             return None
         self._link(graphs)
-        self._step(len(calls))
+        self._step(len(calls) // _COPIES_PER_STEP)
         return Symbolic(frozenset(graphs), frozenset(calls))
 
 

@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .objects import SELF, Built, Env, Func, Symbolic
-from .graphs import _rename_graphs
+from .graphs import _COPIES_PER_STEP, _rename_graphs
 from .paths import Ctx, State, conflict, join
 
 # Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
@@ -114,8 +114,11 @@ class Summaries:
         if site is not None:
             calls = {tag: value.calls for tag, value in given.items()}
             for model in summary.models:  # a model the helper builds holds its calls here
-                self.models[-1].append(_rename_calls(model, calls, summary, fresh, site))
+                held = _rename_calls(model, calls, summary, fresh, site)
+                if held:  # one that holds only the helper's own objects was judged inside it
+                    self.models[-1].append(held)
         if isinstance(value, Symbolic):
+            self._step(len(value.calls) // _COPIES_PER_STEP)
             return Symbolic(_rename_graphs(value.graphs, graphs),
                             _rename_calls(value.calls, calls, summary, fresh, site)
                             if site is not None else value.calls)
