@@ -227,9 +227,10 @@ class _Class:
 class KerasProgram:
     """Writes one random Keras-shaped module; `str()` of it is the source."""
 
-    def __init__(self, seed, size=1.0, library=True, allow_match=HAS_MATCH):
+    def __init__(self, seed, size=1.0, library=True, allow_match=HAS_MATCH, odd=0.1):
         self.rng = random.Random(seed)
         self.size = size
+        self.odd = odd  # share of statements from `odd_statement`
         self.library = library
         self.allow_match = allow_match
         self.spell = _Spelling(self.rng)
@@ -573,7 +574,12 @@ class KerasProgram:
     def call(self, cls):
         args = self.pick(["x", "x, training=False", "x, training=None, mask=None", "inputs",
                           "x, mode='a'", "*args, **kwargs", "x, /, training=False"])
-        self.emit(1, f"def call(self, {args}):")
+        roll = self.r()
+        if roll < 0.04:
+            self.emit(1, self.pick(["@tf.function", "@tf.function(jit_compile=True)",
+                                    "@functools.wraps(print)"]))
+        asynchronous = 0.04 <= roll < 0.07
+        self.emit(1, f"{'async ' if asynchronous else ''}def call(self, {args}):")
         if args == "inputs":
             self.emit(2, "x = inputs")
         elif args.startswith("*"):
@@ -583,12 +589,15 @@ class KerasProgram:
             self.emit(2, "training = False")
         if "mode" not in args:
             self.emit(2, "mode = 'a'")
-        self.body(cls, 2, depth=0)
+        self.body(cls, 2, depth=0, asynchronous=asynchronous)
+        if self.r() < 0.03:  # call() defined again, as a lambda
+            self.emit(1, "call = lambda self, x: self.call(x) if x is None else x")
+            self.emit(0, "")
 
     # bodies ----------------------------------------------------------------------------
-    def body(self, cls, level, depth, helper=False, locals_=None):
+    def body(self, cls, level, depth, helper=False, locals_=None, asynchronous=False):
         """Statements ending in a return of x."""
-        scope = _Scope(list(locals_ or []))
+        scope = _Scope(list(locals_ or []), asynchronous)
         n = max(1, int(self.rng.randint(1, 7) * self.size))
         if depth == 0 and cls.attrs and self.r() < 0.5:
             # the plainest reuse, so that a fair share of programs has findings
@@ -605,6 +614,9 @@ class KerasProgram:
         # Compound statements get rarer with depth, so that sizes stay those of real code;
         # large programs (size > 1) nest deeper.
         deep = depth < (3 if self.size <= 1 else 7) and self.r() >= depth * 0.25 / self.size
+        if self.r() < self.odd:
+            self.odd_statement(cls, level, depth, scope)
+            return
         roll = self.r()
         if roll < 0.3 or not deep:
             target = self.pick(["x", "x", "y", "h"])
@@ -729,6 +741,60 @@ class KerasProgram:
             # a nested class in the body
             self.emit(level, f"class {self.fresh('Local')}:")
             self.emit(level + 1, "pass")
+
+    def odd_statement(self, cls, level, depth, scope):
+        """Rarer shapes: unpacking layers, star-args, layers as defaults and closures,
+        nonlocal, del, async and yield, dynamic attributes, odd calls of a layer."""
+        attr = self.callable_attr(cls) or "self.missing"
+        other = self.callable_attr(cls) or "self.missing"
+        e = lambda: self.expr(cls, depth + 1, scope)  # noqa: E731
+        name = self.fresh("odd")
+        variants = [
+            lambda: [f"{name}, {name}_b = {attr}, {other}", f"x = {name}({name}_b(x))"],
+            lambda: [f"for {name} in ({attr}, {other}, {attr}):", f"    x = {name}(x)"],
+            lambda: [f"for {name}, m in zip([{attr}, {other}], [{attr}, {other}]):",
+                     f"    x = m({name}(x))"],
+            lambda: [f"for i, {name} in enumerate([{attr}] * 2):", f"    x = {name}(x)"],
+            lambda: [f"def {name}(t, layer={attr}):", "    return layer(layer(t))",
+                     f"x = {name}(x)", f"x = {name}(x, layer={other})"],
+            lambda: [f"x = ({name} := {attr})(x)", f"x = {name}(x)"],
+            lambda: [f"x = {attr}.__call__(x)", f"x = {attr}.call(x)"],
+            lambda: [f"x = functools.partial({attr})(x)", f"x = {attr}(*[x], **{{}})"],
+            lambda: ["args = (x,)", f"x = {attr}(*args)", f"x = {attr}(*args, training=True)"],
+            lambda: [f"{name} = {{'k': {attr}}}", f"x = {name}['k'](x)", f"x = {name}['k'](x)"],
+            lambda: [f"{name} = [{attr}, {other}]", f"x = {name}[0](x)", f"x = {name}[-2](x)"],
+            lambda: [f"{name} = {{k: v for k, v in [('a', {attr})]}}", f"x = {name}['a'](x)"],
+            lambda: [f"x = [{attr}(t) for t in [x, x] if t is not None][0]"],
+            lambda: [f"x = {{t: {attr}(t) for t in [x]}}[x]"],
+            lambda: [f"def {name}():", "    nonlocal x", f"    x = {attr}(x)", f"{name}()",
+                     f"{name}()"],
+            lambda: [f"del {self.pick(['y', 'h', 'x'])}"],
+            lambda: [f"x = await {attr}(x)" if scope.asynchronous else f"y = yield {e()}"],
+            lambda: [f"x = getattr(self, {self.pick(['name', 'self.key', repr('bn1')])})(x)"],
+            lambda: [f"x = self.__dict__[{attr[5:]!r}](x)", f"x = type(self).{attr[5:]}(x)"],
+            lambda: ["x = super().call(x)", f"x = super({cls.name}, self).call(x)"],
+            lambda: [f"self.{name} = {attr}", f"x = self.{name}(x)"],
+            lambda: ["self.counter += 1", f"self.{name} = None"],
+            lambda: [f"x = {attr}(x) if (x := {other}(x)) is not None else {attr}(x)"],
+            lambda: ["while True:", f"    x = {attr}(x)", "    if x is None:", "        break",
+                     "else:", f"    x = {other}(x)"],
+            lambda: ["try:", f"    return {attr}(x)", "finally:", f"    x = {attr}(x)"],
+            lambda: [f"with {attr} as {name}:", f"    x = {name}(x)"],
+            lambda: [f"assert {attr}(x) is not None, {other}(x)"],
+            lambda: [f"x = [*[{attr}(x)], {other}(x)][0]"],
+            lambda: [f"x = (lambda t, f={attr}: f(f(t)))(x)"],
+            lambda: [f"x = {attr}({attr}, {attr})"],
+            lambda: [f"x = {attr}(x)[{attr}(x)]"],
+            lambda: [f"{attr}.trainable = False", f"x = {attr}(x)"],
+            lambda: ["x = self(x)", "x = self.call(x)"],
+            lambda: [f"x = keras.ops.cond(training, lambda: {attr}(x), lambda: {other}(x))"],
+            lambda: [f"x = tf.map_fn({attr}, x)", f"x = list(map({attr}, [x, x]))[0]"],
+            lambda: [f'print(f"{{{attr}(x)}} {{{attr}(x)!r}}")'],
+            lambda: [f"if {attr}:", f"    x = {attr}(x)", f"elif {other} is {attr}:",
+                     f"    x = {other}(x)"],
+        ]
+        for line in self.pick(variants)():
+            self.emit(level, line)
 
     def block(self, cls, level, depth, scope, result="x", ret=False):
         n = self.rng.randint(1, 2)
@@ -872,14 +938,15 @@ class KerasProgram:
 
 
 class _Scope:
-    def __init__(self, names):
+    def __init__(self, names, asynchronous=False):
         self.names = [n for n in names if n != "x"]
         self.callables = []
+        self.asynchronous = asynchronous  # an async def: await may be used, yield may not
 
 
-def keras_program(seed, size=1.0, library=True, allow_match=HAS_MATCH):
+def keras_program(seed, size=1.0, library=True, allow_match=HAS_MATCH, odd=0.1):
     """The source of the random Keras-shaped program of this seed."""
-    return str(KerasProgram(seed, size, library, allow_match).build())
+    return str(KerasProgram(seed, size, library, allow_match, odd).build())
 
 
 def nested_program(hypo_source):
@@ -1112,7 +1179,8 @@ def _programs(rng, args):
     n_hypo = sum(rng.random() < args.hypo_share for _ in range(args.batch))
     for _ in range(args.batch - n_hypo):
         seed, size = rng.randrange(2**32), rng.choice(args.sizes)
-        batch.append((f"keras seed={seed} size={size}", keras_program(seed, size)))
+        label = f"keras seed={seed} size={size}" + (f" odd={args.odd}" if args.odd != 0.1 else "")
+        batch.append((label, keras_program(seed, size, odd=args.odd)))
     if n_hypo:
         drawn = hypothesmith_sources(n_hypo, rng.randrange(2**32))
         for i, source in enumerate(drawn):
@@ -1258,6 +1326,8 @@ def main(argv=None):
                         default=[0.5, 1.0, 1.0, 1.5, 3.0],
                         help="size factors to draw from (3.0: about 1,800 lines)")
     parser.add_argument("--keep", metavar="DIR", help="write the batches here")
+    parser.add_argument("--odd", type=float, default=0.1,
+                        help="share of rarer statement shapes in Keras-shaped programs")
     parser.add_argument("--hashseeds", type=lambda s: [int(x) for x in s.split(",")],
                         default=[0, 1, 12345])
     parser.add_argument("--no-processes", action="store_true",
@@ -1267,8 +1337,9 @@ def main(argv=None):
     parser.add_argument("--size", type=float, default=1.0, help="size factor for --show")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", SyntaxWarning)  # hypothesmith's odd programs
     if args.show is not None:
-        sys.stdout.write(keras_program(args.show, args.size))
+        sys.stdout.write(keras_program(args.show, args.size, odd=args.odd))
         return 0
     if not args.seconds and not args.count:
         args.count = 500
