@@ -37,12 +37,15 @@ def _collector_paused():
             gc.enable()
 
 
-def settle():
-    """Exempt what is alive now (astroid's code, its builtins) from the cyclic collector's
-    future scans: they live as long as the process, and every full collection would walk them
-    again. Called once, before the first tree is built: nothing that may ever need freeing is
-    frozen (a frozen cycle is never collected).
-    """
+def settle(young_first=False):
+    """Exempt what is alive now (astroid's code and builtins, cached project trees) from the
+    cyclic collector's future scans: every full collection would walk them again (over
+    keras-hub, 2 s of full collections against 0.1 s). A frozen object is still freed by
+    reference counting, and a cached tree is made acyclic when the cache drops it (release), so
+    it is freed then. `young_first` collects the young generations first, so that the cyclic
+    garbage of the file being checked is not frozen with them."""
+    if young_first:
+        gc.collect(1)
     gc.freeze()
 
 
@@ -222,6 +225,8 @@ class Project:
                 return module
             self._evict(module)  # the file changed since it was read
         module = _read(path, modname)
+        if module is not None:
+            settle(young_first=True)
         cache[path] = (version, module)
         if len(cache) > _CACHE_SIZE:
             self._evict(cache.popitem(last=False)[1][1])
