@@ -877,9 +877,35 @@ class KerasProgram:
             self.emit(level, "x = seq(x)")
             if self.r() < 0.5:
                 self.emit(level, "y = seq(inputs)")
-        self.emit(level, f"model = {api}Model(inputs, x)")
-        if self.r() < 0.3:
+        roll = self.r()
+        if roll < 0.15:  # two inputs, outputs in a dict
+            self.emit(level, f"second = {api}Input(shape=(8,))")
+            self.emit(level, f"z = {self.pick(layers_)}(second)")
+            self.emit(level, f"model = {api}Model(inputs=[inputs, second], "
+                             "outputs={'x': x, 'z': z})")
+        elif roll < 0.25:  # two models over parts of one graph
+            self.emit(level, f"head = {api}Model(inputs, x)")
+            self.emit(level, f"model = {api}Model(inputs, {self.pick(layers_)}(x))")
+        elif roll < 0.3:  # a TF1 placeholder graph
+            self.emit(level, "p = tf.compat.v1.placeholder(tf.float32, (None, 8))")
+            self.emit(level, f"q = {self.pick(layers_)}({self.pick(layers_)}(p))")
+            self.emit(level, f"model = {api}Model(inputs, x)")
+        else:
+            self.emit(level, f"model = {api}Model(inputs, x)")
+        roll = self.r()
+        if roll < 0.2:
             self.emit(level, "other = model(inputs)")
+        elif roll < 0.3:  # a model inside another graph, twice (siamese)
+            self.emit(level, f"left, right = {api}Input((8,)), {api}Input((8,))")
+            self.emit(level, f"pair = {api}Model([left, right], [model(left), model(right)])")
+        elif roll < 0.35:
+            self.emit(level, "models = [model, model]")
+            self.emit(level, "for m in models:")
+            self.emit(level + 1, "x = m(x)")
+        elif roll < 0.4:
+            self.emit(level, f"outs = [{self.pick(layers_)}(t) for t in [inputs, x]]")
+            self.emit(level, f"merged = {self.spell.layer('Concatenate')}()(outs)")
+            self.emit(level, f"model = {api}Model(inputs, merged)")
         if inside:
             self.emit(level, "return model")
         self.emit(0, "")
@@ -942,6 +968,101 @@ class _Scope:
         self.names = [n for n in names if n != "x"]
         self.callables = []
         self.asynchronous = asynchronous  # an async def: await may be used, yield may not
+
+
+class NotebookProgram:
+    """An exported notebook: cells at module level, each with its own names (data, loops,
+    plots, helpers, training), some building a functional model, one cell after another."""
+
+    def __init__(self, seed, cells):
+        self.rng = random.Random(seed)
+        self.cells = cells
+        self.spell = _Spelling(self.rng)
+        self.out = []
+        self.data = ["x_train"]
+        self.models = []
+
+    def pick(self, seq):
+        return self.rng.choice(seq)
+
+    def build(self):
+        self.out += ["x_train = np.random.rand(64, 8)", "y_train = np.zeros(64)",
+                     "SHOW = False", ""]
+        kinds = [self.data_cell, self.loop_cell, self.if_cell, self.function_cell,
+                 self.model_cell, self.fit_cell, self.try_cell, self.comprehension_cell,
+                 self.with_cell]
+        weights = [4, 3, 3, 2, 2, 2, 1, 2, 1]
+        for i in range(self.cells):
+            self.out.append(f"# %% cell {i}")
+            self.rng.choices(kinds, weights)[0](i)
+            self.out.append("")
+        return self
+
+    def __str__(self):
+        head = ['"""Exported from a notebook by tools/fuzz.py."""', "import numpy as np",
+                "import matplotlib.pyplot as plt"] + self.spell.lines()
+        return "\n".join(head + [""] + self.out) + "\n"
+
+    def data_cell(self, i):
+        name = f"data_{i}"
+        self.out.append(f"{name} = {self.pick(self.data)} * {self.rng.randint(1, 9)} + 1")
+        if self.rng.random() < 0.5:
+            self.out.append(f"mean_{i} = {name}.mean(axis=0)")
+        self.data.append(name)
+
+    def loop_cell(self, i):
+        self.out += [f"for row_{i} in {self.pick(self.data)}[:3]:",
+                     f"    total_{i} = row_{i}.sum()",
+                     f"    print(total_{i})"]
+
+    def if_cell(self, i):
+        self.out += ["if SHOW:", f"    plt.plot({self.pick(self.data)}[:, 0])",
+                     f"    plt.title('cell {i}')"]
+        if self.rng.random() < 0.3:
+            self.out += ["else:", f"    summary_{i} = {self.pick(self.data)}.shape"]
+
+    def function_cell(self, i):
+        self.out += [f"def prep_{i}(values, scale={i + 1}):", "    return values / scale"]
+        self.data.append(f"prep_{i}({self.pick(self.data)})")
+
+    def model_cell(self, i):
+        api = self.spell.api
+        self.out.append(f"inputs_{i} = {api}Input(shape=(8,))")
+        layer = f"layer_{i}"
+        name = self.pick(["BatchNormalization", "Dense", "LayerNormalization", "ReLU"])
+        args = "4" if name == "Dense" else ""
+        self.out.append(f"{layer} = {self.spell.layer(name)}({args})")
+        self.out.append(f"h_{i} = {layer}(inputs_{i})")
+        self.out.append(f"h_{i} = {self.spell.layer('Dense')}(8)(h_{i})")
+        if self.rng.random() < 0.5:
+            self.out.append(f"h_{i} = {layer}(h_{i})")  # called again in one graph
+        self.out.append(f"model_{i} = {api}Model(inputs_{i}, h_{i})")
+        self.models.append(f"model_{i}")
+
+    def fit_cell(self, i):
+        if not self.models:
+            return self.data_cell(i)
+        model = self.pick(self.models)
+        self.out += [f"{model}.compile('adam', 'mse')",
+                     f"history_{i} = {model}.fit(x_train, y_train, epochs=1, verbose=0)",
+                     f"for epoch_{i}, loss_{i} in enumerate(history_{i}.history['loss']):",
+                     f"    print(epoch_{i}, loss_{i})"]
+
+    def try_cell(self, i):
+        self.out += ["try:", f"    value_{i} = float({self.pick(self.data)}[0, 0])",
+                     "except (IndexError, TypeError) as error:", f"    value_{i} = None"]
+
+    def comprehension_cell(self, i):
+        self.out.append(f"sizes_{i} = [len(v) for v in [{self.pick(self.data)}]]")
+
+    def with_cell(self, i):
+        self.out += [f"with open('log_{i}.txt', 'w') as handle_{i}:",
+                     f"    handle_{i}.write(str({self.pick(self.data)}.shape))"]
+
+
+def notebook_program(seed, cells=60):
+    """The source of the random exported notebook of this seed."""
+    return str(NotebookProgram(seed, cells).build())
 
 
 def keras_program(seed, size=1.0, library=True, allow_match=HAS_MATCH, odd=0.1):
@@ -1179,6 +1300,10 @@ def _programs(rng, args):
     n_hypo = sum(rng.random() < args.hypo_share for _ in range(args.batch))
     for _ in range(args.batch - n_hypo):
         seed, size = rng.randrange(2**32), rng.choice(args.sizes)
+        if rng.random() < args.notebook_share:
+            cells = int(rng.choice([20, 60, 120]) * size)
+            batch.append((f"notebook seed={seed} cells={cells}", notebook_program(seed, cells)))
+            continue
         label = f"keras seed={seed} size={size}" + (f" odd={args.odd}" if args.odd != 0.1 else "")
         batch.append((label, keras_program(seed, size, odd=args.odd)))
     if n_hypo:
@@ -1249,7 +1374,8 @@ def run(args):
     elapsed = time.monotonic() - started
 
     print(f"ran {elapsed:.0f}s, {batch_no} batches, seed {args.seed}")
-    print(f"programs: {stats['programs']} (keras-shaped {stats['keras']}, hypothesmith "
+    print(f"programs: {stats['programs']} (keras-shaped {stats['keras']}, notebooks "
+          f"{stats['notebook']}, hypothesmith "
           f"{stats['hypothesmith']}, hypothesmith as the body of call() "
           f"{stats['hypothesmith-in-call']})")
     print(f"programs with findings: {stats['programs with findings']}")
@@ -1326,6 +1452,8 @@ def main(argv=None):
                         default=[0.5, 1.0, 1.0, 1.5, 3.0],
                         help="size factors to draw from (3.0: about 1,800 lines)")
     parser.add_argument("--keep", metavar="DIR", help="write the batches here")
+    parser.add_argument("--notebook-share", type=float, default=0.1,
+                        help="share of exported-notebook programs (20 to 360 cells)")
     parser.add_argument("--odd", type=float, default=0.1,
                         help="share of rarer statement shapes in Keras-shaped programs")
     parser.add_argument("--hashseeds", type=lambda s: [int(x) for x in s.split(",")],
@@ -1334,10 +1462,15 @@ def main(argv=None):
                         help="only the in-process checks")
     parser.add_argument("--show", type=int, metavar="SEED",
                         help="print the Keras-shaped program of this seed and exit")
+    parser.add_argument("--show-notebook", type=int, nargs=2, metavar=("SEED", "CELLS"),
+                        help="print the notebook program of this seed and size and exit")
     parser.add_argument("--size", type=float, default=1.0, help="size factor for --show")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", SyntaxWarning)  # hypothesmith's odd programs
+    if args.show_notebook:
+        sys.stdout.write(notebook_program(*args.show_notebook))
+        return 0
     if args.show is not None:
         sys.stdout.write(keras_program(args.show, args.size, odd=args.odd))
         return 0
