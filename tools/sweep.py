@@ -60,6 +60,7 @@ def main(argv=None):
     parser.add_argument("--slowest", type=int, default=10)
     parser.add_argument("--stuck-after", type=float, default=120.0,
                         help="dump the stacks when one file takes longer than this")
+    parser.add_argument("--findings", action="store_true", help="print every finding")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     exclude = {e for e in args.exclude.split(",") if e}
@@ -113,6 +114,9 @@ def main(argv=None):
             budget.append((path, lines, seconds))
         if found:
             totals["files with findings"] += 1
+            if args.findings:
+                for row, col, message in found:
+                    print(f"{path}:{row}:{col + 1}: {message}")
             codes.update(message.split()[0] for _, _, message in found)
         if args.verbose and totals["files"] % 1000 == 0:
             print(f"... {totals['files']} files, {time.monotonic() - started:.0f}s",
