@@ -113,7 +113,7 @@ def check(tree, source, filename, extra=None):
         try:
             reuses, constructions = forward.find_reuses(
                 classdef, by_name, owners.attribute_aliases(classdef),
-                owners.repeated_attributes(classdef), budget)
+                owners.repeated_attributes(classdef), budget, index.functions)
         except forward.BudgetSpent:
             break
         if reuses:
@@ -274,6 +274,8 @@ def _note_assign(node, scope):
         scope.constructed |= names and class_like(value.func)
     elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
         scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
+    if isinstance(value, ast.Call) and sum(isinstance(t, ast.Attribute) for t in node.targets) > 1:
+        scope.copied = True  # `self.a = self.b = Norm()`
 
 
 class _Resolution:

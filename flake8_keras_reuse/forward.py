@@ -22,7 +22,8 @@ from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
 from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
 from .summaries import Summaries
-from .syntax import MATCH, TRY, class_like, terminal_name
+from .syntax import (MATCH, TRY, class_like, is_instance_method, is_self_attr, self_name,
+                     statements, terminal_name)
 
 ENTRY_METHODS = ("call",)
 
@@ -70,12 +71,14 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), budget=None):
+def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), budget=None,
+                module_functions=()):
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
     maps an attribute to the attribute that owns the same instance; `repeated` names the
-    attributes that hold one instance in several slots (`[Norm()] * n`). Raises BudgetSpent
+    attributes that hold one instance in several slots (`[Norm()] * n`). `module_functions`
+    are the module's own functions, which the methods may call with a layer. Raises BudgetSpent
     when the file's budget runs out.
     """
     own = {s.name: s for s in classdef.body
@@ -85,6 +88,8 @@ def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), bu
         return [], []
     walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated,
                  budget=budget)
+    walk.lambdas = _lambda_attributes(classdef)
+    walk.module_functions = module_functions
     walk.run_entry(entry)
     return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
 
@@ -145,6 +150,8 @@ class _Walk(Summaries, Graphs):
         self.active = set()
         self.budget = budget if budget is not None else Budget(0)
         self.module_env = None
+        self.module_functions = ()
+        self.lambdas = {}  # attribute -> (lambda, the instance's name where it was made)
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
         self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made
@@ -165,14 +172,17 @@ class _Walk(Summaries, Graphs):
     def run_entry(self, func):
         self._apply(self._method(func.name), [], {}, State(), None, Ctx())
 
-    def run_body(self, scope, module_functions=()):
+    def _module_scope(self, module_functions):
+        """The module's functions, once per walk: every body sees them (and they see each
+        other) through its parent scope, without a copy per body."""
         if self.module_env is None:
-            # The module's functions, once per walk: every body sees them (and they see each
-            # other) through its parent scope, without a copy per body.
             self.module_env = Env()
             for func in module_functions:
                 self._set(self.module_env, func.name, Func(func, self.module_env))
-        env = self.module_env.child()
+        return self.module_env
+
+    def run_body(self, scope, module_functions=()):
+        env = self._module_scope(module_functions).child()
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
@@ -479,12 +489,24 @@ class _Walk(Summaries, Graphs):
 
     def _self_attribute(self, name, state, ctx, node):
         method = self.methods.get(name)
+        if method is None and name in self.lambdas:
+            return self._lambda_attribute(name)
         if method is None:
             return Slot(self.aliases.get(name, name), f"self.{name}")
         func = self._method(name)
         if _is_property(method):
             return self._apply(func, [], {}, state, node, ctx)
         return func
+
+    def _lambda_attribute(self, name):
+        """`self.f = lambda x: self.norm(x)` in `__init__`: a helper whose `self` is the
+        instance, as it was where the lambda was made."""
+        if name not in self.method_funcs:
+            lam, instance = self.lambdas[name]
+            env = self._module_scope(self.module_functions).child()
+            self._set(env, instance, SELF)
+            self.method_funcs[name] = Func(lam, env)
+        return self.method_funcs[name]
 
     def _call(self, node, env, state, ctx):
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
@@ -497,6 +519,14 @@ class _Walk(Summaries, Graphs):
                     if isinstance(made, ast.Call):
                         self.kept.add(id(made))
         callee = self._expr(node.func, env, state, ctx)
+        if terminal_name(node.func) == "partial" and node.args:
+            # functools.partial(layer, training=True) calls the layer it is given.
+            wrapped = self._expr(node.args[0], env, state, ctx)
+            for arg in node.args[1:] + [kw.value for kw in node.keywords]:
+                self._expr(arg, env, state, ctx)
+            if isinstance(wrapped, (Slot, Built, Func)):
+                return wrapped
+            return None
         if terminal_name(node.func) == "Sequential" and node.args \
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
             # Each listed layer runs when the model runs: listing one twice calls it twice;
@@ -578,6 +608,27 @@ def _may_be_layer(func):
 def _is_getattr_of_constant(node):
     return (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2
             and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))
+
+
+def _lambda_attributes(classdef):
+    """Attributes a method assigns a lambda exactly once (`self.f = lambda x: self.norm(x)`)."""
+    found, seen = {}, set()
+    for method in classdef.body:
+        if not (isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and is_instance_method(method)):
+            continue
+        instance = self_name(method)
+        for stmt in statements(method):
+            if not isinstance(stmt, ast.Assign):
+                continue
+            for target in stmt.targets:
+                if is_self_attr(target, instance):
+                    if target.attr in seen:
+                        found.pop(target.attr, None)
+                    elif isinstance(stmt.value, ast.Lambda):
+                        found[target.attr] = (stmt.value, instance)
+                    seen.add(target.attr)
+    return found
 
 
 def _is_property(func):

@@ -44,7 +44,7 @@ RULES = {r.code: r for r in (
 CONSEQUENCES = {
     "stats": "Its moving statistics would be shared: give each use its own instance.",
     "weights": (
-        "Its weights are shared, and an input of another shape fails: give each use its own "
+        "Its weights are shared, and {fails}: give each use its own "
         "instance, or mark deliberate weight tying with '# noqa: KR002'."
     ),
     "table": (
@@ -90,6 +90,27 @@ BOUND_AGAIN = (
 )
 
 
+# What a second input must match, by the Keras class's name (first match wins): the weights
+# are built for the first input's channels, features or normalised axis, nothing else.
+WHAT_FAILS = (
+    (("Conv", "SeparableConv", "DepthwiseConv"), "an input with another channel count fails"),
+    (("Dense", "EinsumDense"), "an input with another last dimension fails"),
+    (("LSTM", "GRU", "SimpleRNN", "ConvLSTM", "RNN", "Bidirectional"),
+     "an input with another feature size fails"),
+    (("LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization"),
+     "an input with another size of the normalised axis fails"),
+    (("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention", "Attention"),
+     "inputs with other feature sizes fail"),
+)
+
+
+def what_fails(layer_name):
+    for prefixes, text in WHAT_FAILS:
+        if layer_name.startswith(prefixes):
+            return text
+    return "an input of another shape fails"
+
+
 def describe(held):
     """The class as the user wrote it, with the Keras class it derives from when they differ."""
     if held.name == held.layer.name:
@@ -112,7 +133,8 @@ def format_reuse(code, reuse, held):
     subject = SUBJECTS[kind].format(
         attr=reuse.shown, cls=describe(held), first=reuse.first_line,
         via=_through(reuse.via))
-    return f"{code} {subject} {CONSEQUENCES[held.layer.category]}"
+    consequence = CONSEQUENCES[held.layer.category].format(fails=what_fails(held.layer.name))
+    return f"{code} {subject} {consequence}"
 
 
 def format_construction(name, held):

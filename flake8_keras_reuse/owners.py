@@ -59,7 +59,11 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
         for sub in own:
             if _repeated_list(sub) is not None:  # [Layer()] * n: one instance in n slots
                 one = _repeated_list(sub)
-                found.append(Binding(sub.lineno, sub.col_offset, one, _callee_name(one),
+                # Named by where the list goes (`self.norms`), else by what it repeats.
+                shown = _callee_name(one) + "()"
+                if isinstance(node, ast.Assign) and node.value is sub:
+                    shown = ast.unparse(node.targets[0]) + "[0]"
+                found.append(Binding(sub.lineno, sub.col_offset, one, shown,
                                      "a list, n times", sub.lineno))
             elif isinstance(sub, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
                 if id(sub) in in_sequential:
@@ -95,6 +99,9 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
                         # `self.b = self.a`, where self.a was made here: a second owner
                         bind(attrs[value.attr], node, f"self.{value.attr}", owner)
                     elif _constructs(value):
+                        if id(value) in owners:  # `self.a = self.b = Norm()`
+                            first = next(t for t in node.targets if _is_self_attr(t))
+                            bind(value, target, f"self.{first.attr}", owner)
                         attrs[target.attr] = value
                         owners.setdefault(id(value), node.lineno)
 
@@ -126,6 +133,10 @@ def attribute_aliases(classdef):
         for node in statements(func):
             if not isinstance(node, ast.Assign):
                 continue
+            chained = [t.attr for t in node.targets if is_self_attr(t, instance)]
+            if len(chained) > 1 and isinstance(node.value, ast.Call):
+                # `self.a = self.b = Norm()`: both attributes hold the one instance.
+                groups.setdefault(id(node.value), []).extend(chained)
             for target in node.targets:
                 if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
                     local[target.id] = node.value

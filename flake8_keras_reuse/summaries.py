@@ -147,7 +147,8 @@ class Summaries:
     def _method(self, name):
         """One function object per method, so its summaries are shared by every call site."""
         if name not in self.method_funcs:
-            self.method_funcs[name] = Func(self.methods[name], None, True)
+            self.method_funcs[name] = Func(self.methods[name],
+                                           self._module_scope(self.module_functions), True)
         return self.method_funcs[name]
 
 

@@ -57,3 +57,38 @@ def test_options_on_the_command_line(tmp_path):
     (tmp_path / "net.py").write_text(SOURCE)
     found = lint(tmp_path, "--isolated", "--keras-reuse-stats-layers=mylib.layers.FancyDense")
     assert found == ["KR001@15", "KR002@17"]
+
+
+SPELLINGS = textwrap.dedent("""\
+    import tensorflow as tf
+    from keras.src.layers.core.dense import Dense
+
+    from mypkg.blocks import Block
+
+
+    class Net(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = tf.keras.layers.Dense(4)
+            self.b = Dense(4)
+            self.block = Block()
+
+        def call(self, x):
+            x = self.a(self.a(x))
+            x = self.b(self.b(x))
+            return self.block(self.block(x))
+    """)
+
+
+def test_a_keras_class_in_one_spelling_matches_all_and_a_project_class_its_qualified_name(
+        tmp_path):
+    (tmp_path / "mypkg").mkdir()
+    (tmp_path / "mypkg" / "__init__.py").write_text("")
+    (tmp_path / "mypkg" / "blocks.py").write_text(
+        "import keras\n\n\nclass Block(keras.layers.Layer):\n    pass\n")
+    (tmp_path / "net.py").write_text(SPELLINGS)
+    assert lint(tmp_path, "--isolated") == ["KR002@15", "KR002@16"]
+    # keras.layers.Dense named once covers tf.keras.layers.Dense and keras.src...Dense too.
+    found = lint(tmp_path, "--isolated", "--keras-reuse-safe-layers=keras.layers.Dense",
+                 "--keras-reuse-stats-layers=mypkg.blocks.Block")
+    assert found == ["KR001@17"]
