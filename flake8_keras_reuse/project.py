@@ -22,6 +22,7 @@ DEPENDENCIES = frozenset({
 })
 _CACHE_SIZE = 256  # parsed project modules kept per process
 _LOCATED_SIZE = 4096  # module name lookups kept per process
+_SETTLE_EVERY = 4  # project modules read between two freezes (each after a full collection)
 
 
 @contextmanager
@@ -37,15 +38,16 @@ def _collector_paused():
             gc.enable()
 
 
-def settle(young_first=False):
+def settle(collect=False):
     """Exempt what is alive now (astroid's code and builtins, cached project trees) from the
     cyclic collector's future scans: every full collection would walk them again (over
     keras-hub, 2 s of full collections against 0.1 s). A frozen object is still freed by
     reference counting, and a cached tree is made acyclic when the cache drops it (release), so
-    it is freed then. `young_first` collects the young generations first, so that the cyclic
-    garbage of the file being checked is not frozen with them."""
-    if young_first:
-        gc.collect(1)
+    it is freed then. `collect` runs a full collection first, so that no cyclic garbage (of
+    this plugin, of flake8 or of other plugins) is frozen with them: frozen, it would never be
+    freed."""
+    if collect:
+        gc.collect()
     gc.freeze()
 
 
@@ -184,6 +186,7 @@ class Project:
     _cache = OrderedDict()  # path -> ((mtime_ns, size), astroid module or None); process-wide
     _located = OrderedDict()  # (roots, modname) -> path or None
     _settled = False
+    _loads = 0
 
     def __init__(self, filename, tree, source):
         if not Project._settled:  # the first time astroid is imported and used
@@ -225,8 +228,9 @@ class Project:
                 return module
             self._evict(module)  # the file changed since it was read
         module = _read(path, modname)
-        if module is not None:
-            settle(young_first=True)
+        Project._loads += 1
+        if Project._loads % _SETTLE_EVERY == 0:
+            settle(collect=True)
         cache[path] = (version, module)
         if len(cache) > _CACHE_SIZE:
             self._evict(cache.popitem(last=False)[1][1])
