@@ -266,9 +266,9 @@ class _Walk(Summaries, Graphs):
             if known is not None:  # `if key_value is not None:` right after `key_value = None`
                 return self._block(stmt.body if known else stmt.orelse, env, state, ctx, returns)
             when_true, when_false = self._facts(stmt.test, ctx)
-            out, exits, fell = self._alternatives([(stmt.body, ctx.assuming(when_true)),
-                                                   (stmt.orelse, ctx.assuming(when_false))],
-                                                  env, state, returns, which=True)
+            out, exits, fell = self._alternatives(
+                [(stmt.body, ctx.assuming(when_true).once_in(stmt.test)),
+                 (stmt.orelse, ctx.assuming(when_false))], env, state, returns, which=True)
             if fell == [0]:
                 self.falls_under = when_true
             elif fell == [1]:

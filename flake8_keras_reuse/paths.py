@@ -122,12 +122,36 @@ class Ctx:
     loops: tuple = ()  # the loops (and comprehensions) around this point, innermost last
     assume: frozenset = frozenset()
     func: object = None  # the function being walked, for its condition keys
+    counters: tuple = ()  # per loop, the name of its plain loop variable (`for t in ...`)
 
     def inside_loop(self, node):
-        return Ctx(self.loops + (id(node),), self.assume, self.func)
+        target = getattr(node, "target", None)
+        name = target.id if isinstance(target, ast.Name) else None
+        return Ctx(self.loops + (id(node),), self.assume, self.func, self.counters + (name,))
 
     def assuming(self, facts):
-        return Ctx(self.loops, self.assume | facts, self.func)
+        return Ctx(self.loops, self.assume | facts, self.func, self.counters)
+
+    def once_in(self, test):
+        """Inside `if t == 1:` in `for t in ...`, the body runs in one pass of that loop at
+        most: that loop does not repeat what it calls."""
+        name = _compared_to_constant(test)
+        if name is None or name not in self.counters:
+            return self
+        keep = [i for i, counter in enumerate(self.counters) if counter != name]
+        return Ctx(tuple(self.loops[i] for i in keep), self.assume, self.func,
+                   tuple(self.counters[i] for i in keep))
+
+
+def _compared_to_constant(test):
+    """`t == 1` or `1 == t`: the name compared for equality with a constant, else None."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Name) and isinstance(right, ast.Constant):
+            return left.id
+        if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+            return right.id
+    return None
 
 
 _NEGATED = {ast.IsNot: ast.Is, ast.NotEq: ast.Eq, ast.NotIn: ast.In}

@@ -44,7 +44,7 @@ SPECS = {
     },
     "subclass/loops.py": {
         "Tower": {"inputs": [IMG]}, "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},
-        "LoopAfterUse": {"inputs": [IMG]},
+        "LoopAfterUse": {"inputs": [IMG]}, "StepGuard": {"inputs": [[2, 8]]},
     },
     "subclass/branches.py": {
         "Exclusive": {"init": {"mode": "a"}, "inputs": [[2, 8]], "kwargs": {"training": True}},
