@@ -167,6 +167,7 @@ class _Walk(Summaries, Graphs):
         self.versions = itertools.count(1)
         self.conditions = Conditions()
         self.method_funcs = {}
+        self.bindings = {}  # Func -> summaries made for it (summaries.MAX_BINDINGS)
 
     # -- functions -------------------------------------------------------------------------
     def run_entry(self, func):
@@ -300,8 +301,7 @@ class _Walk(Summaries, Graphs):
     def _alternatives(self, branches, env, state, returns, which=False):
         falls, exits, envs, fell = [], [], [], []
         for i, (body, ctx) in enumerate(branches):
-            self._step(len(env))
-            branch_env = env.copy()
+            branch_env = env.child()  # holds only what the branch binds
             out, more = self._block(body, branch_env, state.fork(), ctx, returns)
             exits.extend(more)
             if out is not None:
@@ -326,11 +326,10 @@ class _Walk(Summaries, Graphs):
             else:
                 # The loop variable changes with each pass: whatever it holds is not one layer.
                 self._bind_target(stmt.target, None, env, state, ctx, exact=False)
-        self._step(len(env))
-        body_env = env.copy()
+        body_env = env.child()
         body_state, exits = self._block(stmt.body, body_env, state.fork(), inner, returns)
         # The body may run zero times, so what follows sees both the state before and after it.
-        self._join_env(env, [env, body_env])
+        self._join_env(env, [body_env], env)
         after = state.merge([body_state]) if body_state is not None else state
         out, more = self._block(stmt.orelse, env, after, ctx, returns)
         return out, exits + more
@@ -343,8 +342,7 @@ class _Walk(Summaries, Graphs):
         # A handler replaces the part of the body that raised: count it as an alternative.
         falls = [body_out] if body_out is not None else []
         for handler in stmt.handlers:
-            self._step(len(env))
-            out, more = self._block(handler.body, env.copy(), state.fork(), ctx, returns)
+            out, more = self._block(handler.body, env.child(), state.fork(), ctx, returns)
             exits += more
             if out is not None:
                 falls.append(out)
@@ -373,12 +371,22 @@ class _Walk(Summaries, Graphs):
         env[name] = value
         env[("version", name)] = next(self.versions)
 
-    def _join_env(self, env, branch_envs):
-        """After alternatives, a name keeps its value only when every branch agrees on it."""
+    def _join_env(self, env, branch_envs, also=None):
+        """After alternatives, a name keeps its value only when every branch agrees on it.
+
+        The branches are children of `env` holding only what they bound, so the join costs
+        what the branches bound, not every name in scope. `also` is a path that bound nothing
+        (a loop body that may run zero times: `env` itself).
+        """
+        paths = branch_envs + ([also] if also is not None else [])
         if not branch_envs:
             return
-        for name in set().union(*branch_envs):
-            values = [b.get(name) for b in branch_envs]
+        names = set()
+        for branch in branch_envs:
+            names.update(dict.keys(branch))
+        self._step(len(names))
+        for name in names:
+            values = [p.get(name) for p in paths]
             if all(v == values[0] for v in values):
                 env[name] = values[0]
             elif all(isinstance(v, Symbolic) for v in values):

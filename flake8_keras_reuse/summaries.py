@@ -14,6 +14,10 @@ from .paths import Ctx, State, conflict, join
 # Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
 # misses findings instead of overflowing Python's stack.
 MAX_HELPER_DEPTH = 40
+# Summaries per helper, one per distinct binding of its layer arguments; past this many, more
+# bindings are taken as calling nothing (helpers that pass layer pairs on to each other could
+# otherwise ask for exponentially many).
+MAX_BINDINGS = 32
 
 
 @dataclass
@@ -43,8 +47,11 @@ class Summaries:
                            for name, value in params))
         if key in self.memo:
             return self.memo[key]
-        if key in self.active or self.depth >= MAX_HELPER_DEPTH:
-            return _Summary({}, None)  # recursion or a very deep chain: count nothing
+        if key in self.active or self.depth >= MAX_HELPER_DEPTH \
+                or self.bindings.get(func, 0) >= MAX_BINDINGS:
+            # recursion, a very deep chain, or a helper given ever new layers: count nothing
+            return _Summary({}, None)
+        self.bindings[func] = self.bindings.get(func, 0) + 1
         self.active.add(key)
         self.depth += 1
         self.made.append([])
@@ -95,6 +102,7 @@ class Summaries:
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
         before = {slot: state.get(fresh.get(slot, slot)) for slot in summary.calls}
+        self._step(sum(len(records) for records in summary.calls.values()))
         for slot, records in summary.calls.items():
             for record in records:
                 if conflict(record.assume, ctx.assume):
