@@ -1107,18 +1107,30 @@ class _BudgetLog(logging.Handler):
 
 
 _HANDLER = None
+_LEVEL = None
 
 
 def budget_log():
-    """The handler counting 'the file's work budget ran out' messages (installed once)."""
-    global _HANDLER
+    """The handler counting 'the file's work budget ran out' messages (installed once; the
+    plugin's logger is set to INFO so that the message is made)."""
+    global _HANDLER, _LEVEL
     if _HANDLER is None:
         _HANDLER = _BudgetLog()
         logger = logging.getLogger("flake8.keras_reuse")
+        _LEVEL = logger.level
         logger.addHandler(_HANDLER)
         logger.setLevel(logging.INFO)
-        logger.propagate = False
     return _HANDLER
+
+
+def remove_budget_log():
+    """Undo `budget_log()`: the logger as it was."""
+    global _HANDLER
+    if _HANDLER is not None:
+        logger = logging.getLogger("flake8.keras_reuse")
+        logger.removeHandler(_HANDLER)
+        logger.setLevel(_LEVEL)
+        _HANDLER = None
 
 
 class Outcome:
