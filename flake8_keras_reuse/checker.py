@@ -246,7 +246,9 @@ def _index(tree, source):
     return index
 
 
-_REPEATED_LIST = re.compile(r"\]\s*\*|\*\s*\[")
+# `[Layer(...)] * n` or `n * [Layer(...)]`: a one-element list of a construction, repeated. (Any
+# `] *` also matched `shape[-1] * 2`, and sent most files through the slow ownership path.)
+_REPEATED_LIST = re.compile(r"\[\s*[\w.]+\(.*?\)\s*\]\s*\*|\*\s*\[\s*[\w.]+\(")
 _GRAPH = re.compile(r"\b(?:Input|Sequential|placeholder)\s*\(")
 
 
