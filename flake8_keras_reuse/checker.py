@@ -141,7 +141,10 @@ def check(tree, source, filename, extra=None):
     try:
         return _resolve(ctx, class_work, scope_work)
     finally:
-        ctx.project.release()
+        project = ctx.project
+        project.release()
+        ctx = None  # drops the resolution's references into the trees before a freeze
+        project.settle_if_due()
 
 
 def _resolve(ctx, class_work, scope_work):

@@ -51,16 +51,22 @@ def settle(collect=False):
     gc.freeze()
 
 
-def release(module):
+def release(module, thorough=True):
     """Make a tree acyclic so that reference counting frees it as soon as it is dropped: its
-    parent links and scope tables make cycles that would otherwise wait for the collector."""
+    parent links and scope tables make cycles that would otherwise wait for the collector.
+
+    `thorough` for a tree that may be frozen (a cached project module): every node an attribute
+    holds. The linted file's tree is never frozen: its children suffice, the collector takes the
+    rest."""
     # Not only the children: docstring nodes (doc_node), type comments and the like hold their
     # parent too, so every node an attribute reaches is released. (Children only left about a
     # tenth of each tree alive, and frozen, for good: a leak once the cache evicts.)
     todo, seen = [module], {id(module)}
     while todo:
         node = todo.pop()
-        for value in [*vars(node).values(), list(node.get_children())]:
+        values = [*vars(node).values(), list(node.get_children())] if thorough \
+            else [list(node.get_children()), getattr(node, "doc_node", None)]
+        for value in values:
             for item in (value if isinstance(value, (list, tuple)) else (value,)):
                 if isinstance(item, nodes.NodeNG) and id(item) not in seen:
                     seen.add(id(item))
@@ -200,6 +206,7 @@ class Project:
             Project._settled = True
             settle()
         self._evicted = []
+        self._settle = False
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
         self.module = build(tree, source, self.modname, os.path.abspath(filename), package)
@@ -207,11 +214,18 @@ class Project:
     def release(self):
         """Free the linted file's tree now, and the project trees the cache dropped while this
         file was checked (they could still be in use until now)."""
-        release(self.module)
+        release(self.module, thorough=False)
         self.module = None
         for module in self._evicted:
             release(module)
         self._evicted = []
+
+    def settle_if_due(self):
+        """Freeze the cache when enough modules were read, once nothing of the linted file is
+        referenced any more: its tree must never be frozen."""
+        if self._settle:
+            self._settle = False
+            settle(collect=True)
 
     def load(self, modname):
         """The astroid tree of a project module, or None (not in the project, unreadable)."""
@@ -237,7 +251,7 @@ class Project:
         module = _read(path, modname)
         Project._loads += 1
         if Project._loads % _SETTLE_EVERY == 0:
-            settle(collect=True)
+            self._settle = True
         cache[path] = (version, module)
         if len(cache) > _CACHE_SIZE:
             self._evict(cache.popitem(last=False)[1][1])
