@@ -9,6 +9,7 @@ import pytest
 
 from cli_run import codes, flake8, keras_reuse, normalized
 from expectations import FIXTURES
+from test_options import SOURCE
 from flake8_keras_reuse import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,25 +193,8 @@ def test_output_file(tmp_path):
     assert proc.stdout == "" and len(codes(out.read_text(encoding="utf-8"))) == 2
 
 
-CONFIGURED = textwrap.dedent("""\
-    import keras
-    from mylib.layers import GhostBatchNorm, FancyDense, Identityish
-
-
-    class Net(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.norm = GhostBatchNorm()
-            self.proj = FancyDense(8)
-            self.same = Identityish()
-            self.pool = keras.layers.Dense(4)
-
-        def call(self, a, b):
-            a, b = self.norm(a), self.norm(b)
-            a, b = self.proj(a), self.proj(b)
-            a, b = self.same(a), self.same(b)
-            return self.pool(a), self.pool(b)
-    """)
+# The model the options tests configure: the same for the command as for the plugin.
+CONFIGURED = SOURCE
 
 
 def test_configuration_from_pyproject_upwards(tmp_path):
