@@ -85,9 +85,9 @@ class Reuse:
 
 
 class Env(dict):
-    """A function's names, falling back to the enclosing function's or module's: a branch copies
-    only its own function's names, and a def captures its closure by reference, so neither
-    costs more as the enclosing scope grows."""
+    """A function's names, falling back to the enclosing scope's: a branch is a child holding
+    only what it binds, and a def captures its closure by reference, so neither costs more as
+    the enclosing scope grows."""
 
     __slots__ = ("parent",)
 
@@ -102,11 +102,6 @@ class Env(dict):
                 return dict.__getitem__(env, key)
             env = env.parent
         return default
-
-    def copy(self):
-        twin = Env(self.parent)
-        twin.update(self)
-        return twin
 
     def child(self):
         return Env(self)

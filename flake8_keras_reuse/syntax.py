@@ -9,11 +9,9 @@ import ast
 import re
 
 MATCH = getattr(ast, "Match", ())
-MATCH_CASE = getattr(ast, "match_case", ())
 TRY_STAR = getattr(ast, "TryStar", ())
 TRY = (ast.Try,) + ((TRY_STAR,) if TRY_STAR else ())
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-SCOPES = FUNCTIONS + (ast.ClassDef, ast.Lambda)
 # Fields that hold nested statement lists (`cases` holds match_case nodes, which hold a body).
 BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
@@ -71,10 +69,6 @@ def is_self_attr(node, name):
     """`<name>.attr`, where `name` is the method's instance parameter."""
     return (name is not None and isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name) and node.value.id == name)
-
-
-def methods(classdef):
-    return [s for s in classdef.body if isinstance(s, FUNCTIONS)]
 
 
 def terminal_name(func):
