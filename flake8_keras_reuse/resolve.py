@@ -39,9 +39,8 @@ class Resolver:
         if depth > MAX_DEPTH:
             return None
         if isinstance(node, nodes.Name):
-            try:
-                _, bindings = node.lookup(node.name)
-            except Exception:  # astroid lookup on odd trees; unknown, not a crash
+            bindings = _lookup(node)
+            if bindings is None:
                 return None
             if bindings:
                 return self._bindings(node.name, bindings, depth)
@@ -160,9 +159,8 @@ class Resolver:
             return _both(self.instance_classes(node.body, depth + 1),
                          self.instance_classes(node.orelse, depth + 1))
         if isinstance(node, nodes.Name):
-            try:
-                _, bindings = node.lookup(node.name)
-            except Exception:
+            bindings = _lookup(node)
+            if bindings is None:
                 return None
             values = [_assigned_value(b) if isinstance(b, nodes.AssignName) else None
                       for b in bindings]
@@ -348,6 +346,25 @@ class Resolver:
 
 
 _SCOPES = (nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
+
+
+def _lookup(name):
+    """The statements binding a Name node, as astroid's `lookup()` finds them; [] for a name no
+    scope around it binds, None when the lookup fails on an odd tree.
+
+    astroid looks an unbound name up in its model of `builtins`, which it builds on first use
+    (12 MiB and 0.1 s per process); no builtin is a Keras layer, so it is never asked."""
+    scope = name.scope()
+    while scope is not None:
+        if name.name in scope.locals:
+            break
+        scope = scope.parent.scope() if scope.parent is not None else None
+    else:
+        return []
+    try:
+        return name.lookup(name.name)[1]
+    except Exception:  # noqa: BLE001 - astroid's lookup on odd trees: unknown, not a crash
+        return None
 _STRENGTH = {"table": 1, "weights": 2, "stats": 3}
 _VARIABLE_MAKERS = frozenset({"add_weight", "add_variable"})
 
