@@ -137,7 +137,7 @@ def check(tree, source, filename, extra=None):
                  "were not checked", filename)
     if not class_work and not any(r or b for r, b in scope_work):
         return []
-    ctx = _Resolution(tree, source, filename, extra)
+    ctx = _Resolution(tree, source, filename, extra, _asked(class_work, scope_work))
     try:
         return _resolve(ctx, class_work, scope_work)
     finally:
@@ -172,6 +172,18 @@ def _resolve(ctx, class_work, scope_work):
                 continue
             found.add((binding.line, binding.col, messages.format_binding(binding, held)))
     return sorted(found)
+
+
+def _asked(class_work, scope_work):
+    """The calls `_resolve` will ask about (attributes are read from their assignments)."""
+    asked = [call for _, _, constructions in class_work for call in constructions]
+    for reuses, bound in scope_work:
+        asked.extend(reuse.slot[1] for reuse in reuses)
+        for binding in bound:
+            asked.append(binding.instance)
+            if binding.owner_class is not None:
+                asked.append(binding.owner_class)
+    return asked
 
 
 def _harmless_attributes(classdef):
@@ -286,14 +298,14 @@ def _note_assign(node, scope):
 class _Resolution:
     """astroid's view of the file, built once and only when some finding needs resolving."""
 
-    def __init__(self, tree, source, filename, extra):
+    def __init__(self, tree, source, filename, extra, asked):
         # Imported here: files with nothing to resolve, and editors, never pay for astroid.
         from astroid import nodes
 
         from .project import Project
         from .resolve import Resolver
 
-        project = Project(filename, tree, source)
+        project = Project(filename, tree, source, asked)
         self.project = project
         self.resolver = Resolver(project, extra)
         self._classes = {(c.lineno, c.name): c

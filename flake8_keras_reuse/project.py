@@ -5,6 +5,7 @@ Only files under the project's roots are ever read, and never a module of the li
 Modules are read, never imported or executed.
 """
 import ast
+import bisect
 import gc
 import os
 import tokenize
@@ -77,8 +78,13 @@ def release(module, thorough=True):
                 setattr(node, table, {})
 
 
-def build(tree, source, modname, path, package):
+def build(tree, source, modname, path, package, asked=()):
     """The astroid tree for an already parsed stdlib tree (no second parse, no transforms).
+
+    Resolution reads callees, never call arguments, except where a node it will be asked about
+    (`asked`: the linted file's constructions and call sites) sits inside them; every other
+    call is built without its arguments, which in Keras code are half the tree (and so half
+    the time and memory). A walrus in an argument binds a name, so a file with one keeps all.
 
     Does the two steps of astroid's own post-build that need no inference: names imported with
     `from m import n` become locals, and `self.x = ...` in a method becomes an instance attribute.
@@ -86,8 +92,12 @@ def build(tree, source, modname, path, package):
     by walking the statements ourselves: the rebuilder's own lists are private and changed
     shape between astroid 3 and 4.
     """
+    keep_all = ":=" in source
+    starts = sorted((n.lineno, n.col_offset) for n in asked)
     with _collector_paused():
-        module = TreeRebuilder(MANAGER, data=source).visit_module(tree, modname, path, package)
+        rebuilder = _Rebuilder(MANAGER, data=source)
+        rebuilder.keeps_arguments = lambda call: keep_all or _encloses(starts, call)
+        module = rebuilder.visit_module(tree, modname, path, package)
         for node in _statements(module):
             if isinstance(node, nodes.ImportFrom):
                 _import_locals(module, node)
@@ -96,6 +106,28 @@ def build(tree, source, modname, path, package):
                 if classdef is not None:
                     classdef.instance_attrs.setdefault(target.attrname, []).append(target)
     return module
+
+
+class _Rebuilder(TreeRebuilder):
+    """astroid's rebuilder, building a call without its arguments unless `keeps_arguments`."""
+
+    keeps_arguments = None
+
+    def visit_call(self, node, parent):
+        if (node.args or node.keywords) and not self.keeps_arguments(node):
+            node = ast.Call(func=node.func, args=[], keywords=[], lineno=node.lineno,
+                            col_offset=node.col_offset, end_lineno=node.end_lineno,
+                            end_col_offset=node.end_col_offset)
+        return super().visit_call(node, parent)
+
+
+def _encloses(starts, call):
+    """Whether one of the sorted (line, col) starts lies inside the call's arguments. Nodes
+    nest, so a node that starts inside the call's span is inside the call; one that starts
+    with the call is its callee (`Dense(8)(x)`), which is always built."""
+    start = (call.lineno, call.col_offset)
+    i = bisect.bisect_right(starts, start)
+    return i < len(starts) and starts[i] < (call.end_lineno, call.end_col_offset)
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
@@ -201,7 +233,7 @@ class Project:
     _settled = False
     _loads = 0
 
-    def __init__(self, filename, tree, source):
+    def __init__(self, filename, tree, source, asked=()):
         if not Project._settled:  # the first time astroid is imported and used
             Project._settled = True
             settle()
@@ -209,7 +241,8 @@ class Project:
         self._settle = False
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
-        self.module = build(tree, source, self.modname, os.path.abspath(filename), package)
+        self.module = build(tree, source, self.modname, os.path.abspath(filename), package,
+                            asked)
 
     def release(self):
         """Free the linted file's tree now, and the project trees the cache dropped while this
