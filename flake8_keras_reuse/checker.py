@@ -235,8 +235,8 @@ def _index(tree, source):
     index = _Index()
     index.functions = [n for n in tree.body if isinstance(n, FUNCTIONS)]
     # Only a graph fed by keras.Input() or a Sequential model makes local calls reuse.
-    index.graph = bool(_GRAPH.search(source))
-    index.repeats = bool(_REPEATED_LIST.search(source))
+    index.graph = _search(_GRAPH, source)
+    index.repeats = _search(_REPEATED_LIST, source)
     module = _Scope(tree, None)
     index.scopes.append(module)
     todo = [(stmt, module, None) for stmt in reversed(tree.body)]
@@ -263,8 +263,15 @@ def _index(tree, source):
 
 # `[Layer(...)] * n` or `n * [Layer(...)]`: a one-element list of a construction, repeated. (Any
 # `] *` also matched `shape[-1] * 2`, and sent most files through the slow ownership path.)
-_REPEATED_LIST = re.compile(r"\[\s*[\w.]+\(.*?\)\s*\]\s*\*|\*\s*\[\s*[\w.]+\(")
-_GRAPH = re.compile(r"\b(?:Input|Sequential|placeholder)\s*\(")
+# Each pattern starts with a literal, which `re` finds by a fast scan; one alternation of
+# them is tried at every character, five times slower (a tenth of the check's time).
+_REPEATED_LIST = (re.compile(r"\[\s*[\w.]+\(.*?\)\s*\]\s*\*"), re.compile(r"\*\s*\[\s*[\w.]+\("))
+_GRAPH = tuple(re.compile(rf"{word}(?<!\w{word})\s*\(")  # `\bInput\s*\(`, literal first
+               for word in ("Input", "Sequential", "placeholder"))
+
+
+def _search(patterns, text):
+    return any(pattern.search(text) for pattern in patterns)
 
 
 def _self_param(scope):
@@ -278,7 +285,7 @@ def _self_param(scope):
 def _mentions_graph(func, lines):
     """Whether a function's text makes a graph: a body whose parameters are the only source of
     tensors never calls a layer on a symbolic one."""
-    return bool(_GRAPH.search("\n".join(lines[func.lineno - 1:func.end_lineno])))
+    return _search(_GRAPH, "\n".join(lines[func.lineno - 1:func.end_lineno]))
 
 
 def _note_assign(node, scope):
