@@ -1,8 +1,8 @@
 """Resolution: which class a name or an expression denotes, from imports and the project's code.
 
-Names are followed back to their binding with astroid's `lookup()`: an import gives a qualified
-name (decided by the catalog, never imported), a class or function of the project is read from
-its module. Anything else is unknown, and unknown means no finding.
+Names are followed back to their binding with astroid's `scope_lookup()`: an import gives a
+qualified name (decided by the catalog, never imported), a class or function of the project is
+read from its module. Anything else is unknown, and unknown means no finding.
 """
 import ast
 from dataclasses import dataclass
@@ -353,7 +353,9 @@ def _lookup(name):
     scope around it binds, None when the lookup fails on an odd tree.
 
     astroid looks an unbound name up in its model of `builtins`, which it builds on first use
-    (12 MiB and 0.1 s per process); no builtin is a Keras layer, so it is never asked."""
+    (12 MiB and 0.1 s per process); no builtin is a Keras layer, so it is never asked. And
+    `lookup()` keeps its last 128 answers in a process-wide cache, each holding its tree alive
+    after the check; `scope_lookup` is what it calls, without the cache."""
     scope = name.scope()
     while scope is not None:
         if name.name in scope.locals:
@@ -362,7 +364,7 @@ def _lookup(name):
     else:
         return []
     try:
-        return name.lookup(name.name)[1]
+        return name.scope().scope_lookup(name, name.name)[1]
     except Exception:  # noqa: BLE001 - astroid's lookup on odd trees: unknown, not a crash
         return None
 _STRENGTH = {"table": 1, "weights": 2, "stats": 3}

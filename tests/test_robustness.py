@@ -140,3 +140,50 @@ def test_memory_stays_flat_over_rounds_of_changed_project_modules(tmp_path):
     # Cached trees are frozen (full collections skip them), so an evicted tree must be freed by
     # reference counting alone: the frozen count stays level instead of growing every round.
     assert rounds[-1][3] <= rounds[1][3] * 1.05, rounds
+
+
+FREED_AFTER_CHECK = textwrap.dedent("""\
+    import ast, sys, weakref
+    from astroid import MANAGER
+    from flake8_keras_reuse import checker, project
+    built = []
+    original = project.build
+    def build(*args, **kwargs):
+        module = original(*args, **kwargs)
+        built.append(weakref.ref(module))
+        return module
+    project.build = build
+    path = sys.argv[1]; src = open(path).read()
+    found = [len(checker.check_safely(ast.parse(src), src, path)) for _ in range(3)]
+    alive = sum(ref() is not None for ref in built)
+    print(found, len(built), alive, "builtins" in MANAGER.astroid_cache)
+""")
+
+
+def test_nothing_of_a_checked_file_outlives_its_check(tmp_path):
+    # Its astroid tree is freed by reference counting as the check returns (astroid's lookup()
+    # cache held the last 128 trees), and astroid's model of builtins, 12 MiB, is never built
+    # although the file uses builtins everywhere a layer could be.
+    path = tmp_path / "model.py"
+    path.write_text(textwrap.dedent("""\
+        import keras
+        from keras import layers
+
+        class Registry(dict):
+            pass
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.bn = layers.BatchNormalization()
+                self.table = dict()
+                self.n = len(Registry())
+
+            def call(self, x):
+                x = self.bn(self.table(x))
+                print(x)
+                return self.bn(self.table(x))
+    """))
+    proc = subprocess.run([sys.executable, "-c", FREED_AFTER_CHECK, str(path)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert proc.stdout.split(None, 3) == ["[1,", "1,", "1]", "3 0 False\n"], proc.stdout
