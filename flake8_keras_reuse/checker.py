@@ -11,6 +11,7 @@ import sys
 import threading
 
 from . import catalog, forward, messages, owners
+from .paths import Conditions
 from .syntax import (FUNCTIONS, blocks, class_like, is_instance_method, self_name, source_lines,
                      terminal_name)
 
@@ -107,13 +108,14 @@ def check(tree, source, filename, extra=None):
     index = _index(tree, source)
     lines = source_lines(source)
     budget = forward.Budget(len(lines))
+    conditions = Conditions(walrus=":=" in source)
     by_name = {c.name: c for c in index.classes}
     class_work = []
     for classdef in index.models:
         try:
             reuses, constructions = forward.find_reuses(
                 classdef, by_name, owners.attribute_aliases(classdef),
-                owners.repeated_attributes(classdef), budget, index.functions)
+                owners.repeated_attributes(classdef), budget, index.functions, conditions)
         except forward.BudgetSpent:
             break
         if reuses:
@@ -127,7 +129,7 @@ def check(tree, source, filename, extra=None):
         scope.node for scope in index.scopes
         if index.graph and (isinstance(scope.node, ast.Module) or (
             scope.results and _mentions_graph(scope.node, lines)))]
-    scope_work = [(forward.find_graph_reuses(graphs, index.functions, budget), [])]
+    scope_work = [(forward.find_graph_reuses(graphs, index.functions, budget, conditions), [])]
     for scope in index.scopes:
         if scope.constructed or scope.copied or index.repeats:
             scope_work.append(([], owners.bindings(scope.node, lines, index.repeats,

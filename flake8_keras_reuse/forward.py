@@ -72,14 +72,14 @@ def class_methods(classdef, module_classes):
 
 
 def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), budget=None,
-                module_functions=()):
+                module_functions=(), conditions=None):
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
     maps an attribute to the attribute that owns the same instance; `repeated` names the
     attributes that hold one instance in several slots (`[Norm()] * n`). `module_functions`
-    are the module's own functions, which the methods may call with a layer. Raises BudgetSpent
-    when the file's budget runs out.
+    are the module's own functions, which the methods may call with a layer; `conditions` the
+    file's (paths.Conditions). Raises BudgetSpent when the file's budget runs out.
     """
     own = {s.name: s for s in classdef.body
            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -87,14 +87,14 @@ def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), bu
     if entry is None:
         return [], []
     walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated,
-                 budget=budget)
+                 budget=budget, conditions=conditions)
     walk.lambdas = _lambda_attributes(classdef)
     walk.module_functions = module_functions
     walk.run_entry(entry)
     return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
 
 
-def find_graph_reuses(scopes, module_functions=(), budget=None):
+def find_graph_reuses(scopes, module_functions=(), budget=None, conditions=None):
     """Reuses of layers kept in local names of module or function bodies (functional API).
 
     `module_functions` are the module's own functions, which a body may call as helpers; one
@@ -104,17 +104,18 @@ def find_graph_reuses(scopes, module_functions=(), budget=None):
     # Two walks: the first finds the layers called more than once; the second (deterministic,
     # so its objects are the first's) tracks only their calls in what tensors descend from, so
     # a long graph does not copy every call into every tensor after it.
-    candidates = _graph_walk(scopes, module_functions, budget, frozenset()).reuses
+    conditions = conditions or Conditions()
+    candidates = _graph_walk(scopes, module_functions, budget, frozenset(), conditions).reuses
     if not candidates:
         return []
     track = frozenset(reuse.slot for reuse in candidates.values())
-    walk = _graph_walk(scopes, module_functions, budget, track)
+    walk = _graph_walk(scopes, module_functions, budget, track, conditions)
     verdicts = {key: walk.classify(reuse) for key, reuse in walk.reuses.items()}
     return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
-def _graph_walk(scopes, module_functions, budget, track):
-    walk = _Walk({}, {}, graph=True, budget=budget, track=track)
+def _graph_walk(scopes, module_functions, budget, track, conditions):
+    walk = _Walk({}, {}, graph=True, budget=budget, track=track, conditions=conditions)
     for scope in scopes:
         done = dict(walk.reuses)
         try:
@@ -135,7 +136,7 @@ def _position(node):
 
 class _Walk(Summaries, Graphs):
     def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None,
-                 track=frozenset()):
+                 track=frozenset(), conditions=None):
         self.methods = methods
         self.track = track  # objects whose calls tensors remember (graphs.py)
         self.aliases = aliases
@@ -165,7 +166,7 @@ class _Walk(Summaries, Graphs):
         self.falls_under = None  # facts the statement just run leaves on its fall-through path
         self.depth = 0
         self.versions = itertools.count(1)
-        self.conditions = Conditions()
+        self.conditions = conditions or Conditions()
         self.method_funcs = {}
         self.bindings = {}  # Func -> summaries made for it (summaries.MAX_BINDINGS)
 

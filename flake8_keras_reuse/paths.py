@@ -13,7 +13,7 @@ exclude each other); a condition is only a fact when nothing on the path can cha
 import ast
 from dataclasses import dataclass
 
-from .syntax import self_name
+from .syntax import MATCH, blocks, self_name
 
 # Call records kept per slot; more only repeat what the first ones prove.
 MAX_RECORDS = 8
@@ -159,10 +159,14 @@ _OPAQUE = (ast.Call, ast.NamedExpr, ast.Await, ast.Lambda, ast.Yield, ast.YieldF
 
 
 class Conditions:
-    """Facts known inside each branch of a test, per function (its stable names are cached)."""
+    """Facts known inside each branch of a test, per function (its stable names are cached).
 
-    def __init__(self):
+    One per file, shared by its walks. `walrus`: the file may hold an assignment expression
+    (`:=`), which can rebind a name anywhere in an expression."""
+
+    def __init__(self, walrus=True):
         self._stable = {}
+        self._walrus = walrus
 
     def facts(self, test, func, graph=False):
         """(facts when true, facts when false) for `if test:` in `func`."""
@@ -214,11 +218,46 @@ class Conditions:
         if id(func) not in self._stable:
             args = func.args
             params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-            body = func.body if isinstance(func.body, list) else [func.body]
-            stored = {n.id for stmt in body for n in ast.walk(stmt)
-                      if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-            self._stable[id(func)] = frozenset(params - stored)
+            self._stable[id(func)] = frozenset(params - _stored_names(func, self._walrus))
         return self._stable[id(func)]
+
+
+def _stored_names(func, walrus):
+    """Names a function's statements (nested scopes included) may rebind. Only a walrus binds
+    inside an expression, so without one the targets are read and expressions never walked
+    (walking every node was a sixth of the forward walk's time). A comprehension's variable is
+    its own scope, and `except E as name` only unbinds the name: neither changes a value."""
+    body = func.body if isinstance(func.body, list) else [func.body]
+    if walrus or isinstance(func, ast.Lambda):
+        return {n.id for stmt in body for n in ast.walk(stmt)
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    stored, todo = set(), list(body)
+    while todo:
+        stmt = todo.pop()
+        for target in _targets(stmt):
+            stored.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stored.add(stmt.name)
+            todo.extend(stmt.body)
+        todo.extend(s for block in blocks(stmt) for s in block)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            stored.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+        if MATCH and isinstance(stmt, MATCH):
+            stored.update(n.name for case in stmt.cases for n in ast.walk(case.pattern)
+                          if isinstance(getattr(n, "name", None), str))
+            stored.update(n.rest for case in stmt.cases for n in ast.walk(case.pattern)
+                          if isinstance(getattr(n, "rest", None), str))
+    return stored
+
+
+def _targets(stmt):
+    if isinstance(stmt, (ast.Assign, ast.Delete)):
+        return stmt.targets
+    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    return []
 
 
 def _shape(node, rename):

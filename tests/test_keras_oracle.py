@@ -54,6 +54,11 @@ SPECS = {
         "ConditionRebound": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
         "HelperEarlyExit": {"inputs": [[2, 8]], "kwargs": {"paged": True}},
         "KeyedSwitch": {"init": {"cfg": {"IsNot": 1}}, "inputs": [[2, 8]]},
+        "ConditionReboundByWalrus": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
+    },
+    "subclass/rebinding.py": {
+        "ConditionReboundEveryWay": {"inputs": [[2, 8]]},
+        "RebindsNothing": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
     },
     "subclass/branches_match.py": {
         "MatchMode": {"init": {"mode": "a"}, "inputs": [[2, 8]]},
