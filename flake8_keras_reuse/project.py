@@ -84,7 +84,8 @@ def build(tree, source, modname, path, package, asked=()):
     Resolution reads callees, never call arguments, except where a node it will be asked about
     (`asked`: the linted file's constructions and call sites) sits inside them; every other
     call is built without its arguments, which in Keras code are half the tree (and so half
-    the time and memory). A walrus in an argument binds a name, so a file with one keeps all.
+    the time and memory), and so are the kinds of expression it never reads (_Rebuilder). A
+    walrus binds a name inside an expression, so a file with one keeps all.
 
     Does the two steps of astroid's own post-build that need no inference: names imported with
     `from m import n` become locals, and `self.x = ...` in a method becomes an instance attribute.
@@ -96,7 +97,7 @@ def build(tree, source, modname, path, package, asked=()):
     starts = sorted((n.lineno, n.col_offset) for n in asked)
     with _collector_paused():
         rebuilder = _Rebuilder(MANAGER, data=source)
-        rebuilder.keeps_arguments = lambda call: keep_all or _encloses(starts, call)
+        rebuilder.keeps = lambda node: keep_all or _encloses(starts, node)
         module = rebuilder.visit_module(tree, modname, path, package)
         for node in _statements(module):
             if isinstance(node, nodes.ImportFrom):
@@ -109,25 +110,55 @@ def build(tree, source, modname, path, package, asked=()):
 
 
 class _Rebuilder(TreeRebuilder):
-    """astroid's rebuilder, building a call without its arguments unless `keeps_arguments`."""
+    """astroid's rebuilder, leaving out what resolution never reads unless `keeps(node)`: the
+    arguments of calls, and expressions of kinds it never looks into (arithmetic other than
+    `[Layer()] * n`, comparisons, subscripts, f-strings), which become an opaque `...`."""
 
-    keeps_arguments = None
+    keeps = None
 
     def visit_call(self, node, parent):
-        if (node.args or node.keywords) and not self.keeps_arguments(node):
-            node = ast.Call(func=node.func, args=[], keywords=[], lineno=node.lineno,
-                            col_offset=node.col_offset, end_lineno=node.end_lineno,
-                            end_col_offset=node.end_col_offset)
+        if (node.args or node.keywords) and not self.keeps(node):
+            node = ast.Call(func=node.func, args=[], keywords=[], **_position(node))
         return super().visit_call(node, parent)
 
+    def _opaque(self, node, parent, visit):
+        if self.keeps(node):
+            return visit(node, parent)
+        return self.visit_constant(ast.Constant(value=..., **_position(node)), parent)
 
-def _encloses(starts, call):
-    """Whether one of the sorted (line, col) starts lies inside the call's arguments. Nodes
-    nest, so a node that starts inside the call's span is inside the call; one that starts
-    with the call is its callee (`Dense(8)(x)`), which is always built."""
-    start = (call.lineno, call.col_offset)
-    i = bisect.bisect_right(starts, start)
-    return i < len(starts) and starts[i] < (call.end_lineno, call.end_col_offset)
+    def visit_binop(self, node, parent):
+        if isinstance(node.op, ast.Mult) and (isinstance(node.left, ast.List)
+                                              or isinstance(node.right, ast.List)):
+            return super().visit_binop(node, parent)  # `[Norm()] * n`: one instance, n slots
+        return self._opaque(node, parent, super().visit_binop)
+
+    def visit_boolop(self, node, parent):
+        return self._opaque(node, parent, super().visit_boolop)
+
+    def visit_compare(self, node, parent):
+        return self._opaque(node, parent, super().visit_compare)
+
+    def visit_unaryop(self, node, parent):
+        return self._opaque(node, parent, super().visit_unaryop)
+
+    def visit_subscript(self, node, parent):
+        return self._opaque(node, parent, super().visit_subscript)
+
+    def visit_joinedstr(self, node, parent):
+        return self._opaque(node, parent, super().visit_joinedstr)
+
+
+def _position(node):
+    return {"lineno": node.lineno, "col_offset": node.col_offset,
+            "end_lineno": node.end_lineno, "end_col_offset": node.end_col_offset}
+
+
+def _encloses(starts, node):
+    """Whether one of the sorted (line, col) starts lies inside the node, after its start.
+    Nodes nest, so a node that starts inside another's span is inside it; one that starts with
+    a call is its callee (`Dense(8)(x)`), which is always built."""
+    i = bisect.bisect_right(starts, (node.lineno, node.col_offset))
+    return i < len(starts) and starts[i] < (node.end_lineno, node.end_col_offset)
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
