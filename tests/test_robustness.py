@@ -187,3 +187,24 @@ def test_nothing_of_a_checked_file_outlives_its_check(tmp_path):
     proc = subprocess.run([sys.executable, "-c", FREED_AFTER_CHECK, str(path)],
                           capture_output=True, text=True, timeout=120, check=True)
     assert proc.stdout.split(None, 3) == ["[1,", "1,", "1]", "3 0 False\n"], proc.stdout
+
+
+def test_trees_built_without_what_resolution_never_reads_resolve_alike(monkeypatch):
+    # Calls lose their arguments and opaque expressions become `...` unless an asked node is
+    # inside: on every fixture, the findings (messages included) are those of full trees.
+    from collections import OrderedDict
+
+    from expectations import fixture_files
+    from flake8_keras_reuse import project
+
+    def all_findings():
+        monkeypatch.setattr(project.Project, "_cache", OrderedDict())
+        return {path.name: check_safely(ast.parse(path.read_text(encoding="utf-8")),
+                                        path.read_text(encoding="utf-8"), str(path))
+                for path in fixture_files()}
+
+    pruned = all_findings()
+    monkeypatch.setattr(project, "_encloses", lambda starts, node: True)
+    full = all_findings()
+    assert sum(map(len, full.values())) > 100
+    assert pruned == full
