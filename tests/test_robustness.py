@@ -203,12 +203,12 @@ def test_trees_built_without_what_resolution_never_reads_resolve_alike(monkeypat
 
     def all_findings():
         monkeypatch.setattr(project.Project, "_cache", OrderedDict())
-        return {path.name: check_safely(ast.parse(path.read_text(encoding="utf-8")),
+        return {str(path.relative_to(FIXTURES)): check_safely(ast.parse(path.read_text(encoding="utf-8")),
                                         path.read_text(encoding="utf-8"), str(path))
                 for path in fixture_files()}
 
     pruned = all_findings()
     monkeypatch.setattr(project, "_encloses", lambda starts, node: True)
     full = all_findings()
-    assert sum(map(len, full.values())) > 100
+    assert sum(map(len, full.values())) > 50
     assert pruned == full
