@@ -12,8 +12,8 @@ import threading
 
 from . import catalog, forward, messages, owners
 from .paths import Conditions
-from .syntax import (FUNCTIONS, blocks, class_like, is_instance_method, self_name, source_lines,
-                     terminal_name)
+from .syntax import (FUNCTIONS, blocks, class_like, instance_assignments, is_instance_method,
+                     self_name, source_lines, terminal_name)
 
 LOG = logging.getLogger("flake8.keras_reuse")  # shown by `flake8 --verbose`
 
@@ -112,14 +112,14 @@ def check(tree, source, filename, extra=None):
     by_name = {c.name: c for c in index.classes}
     class_work = []
     for classdef in index.models:
+        assigns = instance_assignments(classdef)
         try:
             reuses, constructions = forward.find_reuses(
-                classdef, by_name, owners.attribute_aliases(classdef),
-                owners.repeated_attributes(classdef), budget, index.functions, conditions)
+                classdef, by_name, budget, index.functions, conditions, assigns)
         except forward.BudgetSpent:
             break
         if reuses:
-            harmless = _harmless_attributes(classdef)
+            harmless = _harmless_attributes(assigns)
             reuses = [r for r in reuses if r.slot not in harmless]
         constructions = [c for c in constructions
                          if not catalog.harmless_name(terminal_name(c.func))]
@@ -188,7 +188,7 @@ def _asked(class_work, scope_work):
     return asked
 
 
-def _harmless_attributes(classdef):
+def _harmless_attributes(assigns):
     """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
     def harmless(value):
         if isinstance(value, ast.Constant):
@@ -196,7 +196,7 @@ def _harmless_attributes(classdef):
         return isinstance(value, ast.Call) and catalog.harmless_name(
             terminal_name(value.func))
 
-    return owners.attributes_always(classdef, harmless)
+    return owners.attributes_always(assigns, harmless)
 
 
 def _reuse_finding(reuse, held):

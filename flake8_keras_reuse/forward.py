@@ -18,12 +18,12 @@ graphs.py the functional and Sequential graphs.
 import ast
 import itertools
 
+from . import owners
 from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
 from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
 from .summaries import Summaries
-from .syntax import (MATCH, TRY, class_like, is_instance_method, is_self_attr, self_name,
-                     statements, terminal_name)
+from .syntax import MATCH, TRY, class_like, instance_assignments, is_self_attr, terminal_name
 
 ENTRY_METHODS = ("call",)
 
@@ -71,24 +71,28 @@ def class_methods(classdef, module_classes):
     return methods
 
 
-def find_reuses(classdef, module_classes, aliases=None, repeated=frozenset(), budget=None,
-                module_functions=(), conditions=None):
+def find_reuses(classdef, module_classes, budget=None, module_functions=(), conditions=None,
+                assigns=None):
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
-    Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`. `aliases`
-    maps an attribute to the attribute that owns the same instance; `repeated` names the
-    attributes that hold one instance in several slots (`[Norm()] * n`). `module_functions`
-    are the module's own functions, which the methods may call with a layer; `conditions` the
-    file's (paths.Conditions). Raises BudgetSpent when the file's budget runs out.
+    Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`.
+    `module_functions` are the module's own functions, which the methods may call with a layer;
+    `conditions` the file's (paths.Conditions); `assigns` the class's
+    syntax.instance_assignments, when the caller has them. Raises BudgetSpent when the file's
+    budget runs out.
     """
     own = {s.name: s for s in classdef.body
            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     entry = next((own[m] for m in ENTRY_METHODS if m in own), None)
     if entry is None:
         return [], []
-    walk = _Walk(class_methods(classdef, module_classes), aliases or {}, repeated=repeated,
-                 budget=budget, conditions=conditions)
-    walk.lambdas = _lambda_attributes(classdef)
+    assigns = instance_assignments(classdef) if assigns is None else assigns
+    # Attributes bound to one instance count as one (`self.a = self.b = Norm()`), and so do
+    # the slots of `self.norms = [Norm()] * n`.
+    walk = _Walk(class_methods(classdef, module_classes), owners.attribute_aliases(assigns),
+                 repeated=owners.repeated_attributes(assigns), budget=budget,
+                 conditions=conditions)
+    walk.lambdas = _lambda_attributes(assigns)
     walk.module_functions = module_functions
     walk.run_entry(entry)
     return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
@@ -619,24 +623,17 @@ def _is_getattr_of_constant(node):
             and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))
 
 
-def _lambda_attributes(classdef):
+def _lambda_attributes(assigns):
     """Attributes a method assigns a lambda exactly once (`self.f = lambda x: self.norm(x)`)."""
     found, seen = {}, set()
-    for method in classdef.body:
-        if not (isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and is_instance_method(method)):
-            continue
-        instance = self_name(method)
-        for stmt in statements(method):
-            if not isinstance(stmt, ast.Assign):
-                continue
-            for target in stmt.targets:
-                if is_self_attr(target, instance):
-                    if target.attr in seen:
-                        found.pop(target.attr, None)
-                    elif isinstance(stmt.value, ast.Lambda):
-                        found[target.attr] = (stmt.value, instance)
-                    seen.add(target.attr)
+    for _, instance, stmt in assigns:
+        for target in stmt.targets:
+            if is_self_attr(target, instance):
+                if target.attr in seen:
+                    found.pop(target.attr, None)
+                elif isinstance(stmt.value, ast.Lambda):
+                    found[target.attr] = (stmt.value, instance)
+                seen.add(target.attr)
     return found
 
 

@@ -7,8 +7,7 @@ later whether the instance is a layer with state and the owner a Keras class.
 import ast
 from dataclasses import dataclass
 
-from .syntax import (FUNCTIONS, blocks, is_instance_method, is_self_attr, self_name, statements,
-                     terminal_name)
+from .syntax import blocks, is_self_attr, terminal_name
 
 
 @dataclass(frozen=True)
@@ -123,30 +122,29 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
     return sorted(found, key=lambda b: (b.line, b.col))
 
 
-def attribute_aliases(classdef):
-    """{attr: owning attr} for attributes bound to one instance (`self.a = bn; self.b = bn`)."""
+def attribute_aliases(assigns):
+    """{attr: owning attr} for attributes bound to one instance (`self.a = bn; self.b = bn`),
+    from a class's syntax.instance_assignments."""
     assigned = {}
     groups = {}
-    for func in _instance_methods(classdef):
-        instance = self_name(func)
-        local = {}
-        for node in statements(func):
-            if not isinstance(node, ast.Assign):
-                continue
-            chained = [t.attr for t in node.targets if is_self_attr(t, instance)]
-            if len(chained) > 1 and isinstance(node.value, ast.Call):
-                # `self.a = self.b = Norm()`: both attributes hold the one instance.
-                groups.setdefault(id(node.value), []).extend(chained)
-            for target in node.targets:
-                if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
-                    local[target.id] = node.value
-                elif is_self_attr(target, instance):
-                    assigned[target.attr] = assigned.get(target.attr, 0) + 1
-                    if isinstance(node.value, ast.Name) and node.value.id in local:
-                        groups.setdefault(id(local[node.value.id]), []).append(target.attr)
-                    elif is_self_attr(node.value, instance):
-                        groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
-                            target.attr)
+    local, method = {}, None
+    for func, instance, node in assigns:
+        if func is not method:
+            local, method = {}, func
+        chained = [t.attr for t in node.targets if is_self_attr(t, instance)]
+        if len(chained) > 1 and isinstance(node.value, ast.Call):
+            # `self.a = self.b = Norm()`: both attributes hold the one instance.
+            groups.setdefault(id(node.value), []).extend(chained)
+        for target in node.targets:
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
+                local[target.id] = node.value
+            elif is_self_attr(target, instance):
+                assigned[target.attr] = assigned.get(target.attr, 0) + 1
+                if isinstance(node.value, ast.Name) and node.value.id in local:
+                    groups.setdefault(id(local[node.value.id]), []).append(target.attr)
+                elif is_self_attr(node.value, instance):
+                    groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
+                        target.attr)
     aliases = {}
     for attrs in groups.values():
         # Only attributes assigned exactly once are known to hold that instance.
@@ -156,22 +154,20 @@ def attribute_aliases(classdef):
     return aliases
 
 
-def attributes_always(classdef, holds):
-    """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`."""
+def attributes_always(assigns, holds):
+    """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`,
+    from a class's syntax.instance_assignments."""
     verdict = {}
-    for func in _instance_methods(classdef):
-        instance = self_name(func)
-        for node in statements(func):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if is_self_attr(target, instance):
-                        verdict[target.attr] = verdict.get(target.attr, True) and holds(node.value)
+    for _, instance, node in assigns:
+        for target in node.targets:
+            if is_self_attr(target, instance):
+                verdict[target.attr] = verdict.get(target.attr, True) and holds(node.value)
     return {attr for attr, ok in verdict.items() if ok}
 
 
-def repeated_attributes(classdef):
+def repeated_attributes(assigns):
     """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
-    return attributes_always(classdef, lambda value: _repeated_list(value) is not None)
+    return attributes_always(assigns, lambda value: _repeated_list(value) is not None)
 
 
 def _repeated_list(node):
@@ -186,10 +182,6 @@ def _repeated_list(node):
 def _leaves(block):
     return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue,
                                                   ast.Break))
-
-
-def _instance_methods(classdef):
-    return [f for f in classdef.body if isinstance(f, FUNCTIONS) and is_instance_method(f)]
 
 
 def _own_nodes(stmt):

@@ -367,6 +367,8 @@ def _lookup(name):
         return name.scope().scope_lookup(name, name.name)[1]
     except Exception:  # noqa: BLE001 - astroid's lookup on odd trees: unknown, not a crash
         return None
+
+
 _STRENGTH = {"table": 1, "weights": 2, "stats": 3}
 _VARIABLE_MAKERS = frozenset({"add_weight", "add_variable"})
 

@@ -59,6 +59,18 @@ def statements(scope):
         todo.extend(reversed(nested))
 
 
+def instance_assignments(classdef):
+    """(method, its instance's name, statement) for every `=` statement of the class's instance
+    methods, in source order: the passes that read attribute assignments share this one walk."""
+    found = []
+    for method in classdef.body:
+        if isinstance(method, FUNCTIONS) and is_instance_method(method):
+            instance = self_name(method)
+            found.extend((method, instance, stmt) for stmt in statements(method)
+                         if isinstance(stmt, ast.Assign))
+    return found
+
+
 def self_name(func):
     """The name a method calls its instance: its first positional parameter, if any."""
     args = getattr(func, "args", None)

@@ -203,9 +203,12 @@ def test_trees_built_without_what_resolution_never_reads_resolve_alike(monkeypat
 
     def all_findings():
         monkeypatch.setattr(project.Project, "_cache", OrderedDict())
-        return {str(path.relative_to(FIXTURES)): check_safely(ast.parse(path.read_text(encoding="utf-8")),
-                                        path.read_text(encoding="utf-8"), str(path))
-                for path in fixture_files()}
+        found = {}
+        for path in fixture_files():
+            source = path.read_text(encoding="utf-8")
+            found[str(path.relative_to(FIXTURES))] = check_safely(ast.parse(source), source,
+                                                                  str(path))
+        return found
 
     pruned = all_findings()
     monkeypatch.setattr(project, "_encloses", lambda starts, node: True)
