@@ -18,7 +18,7 @@ graphs.py the functional and Sequential graphs.
 import ast
 import itertools
 
-from . import owners
+from . import footprints, owners
 from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
 from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
@@ -93,6 +93,7 @@ def find_reuses(classdef, module_classes, budget=None, module_functions=(), cond
                  repeated=owners.repeated_attributes(assigns), budget=budget,
                  conditions=conditions)
     walk.lambdas = _lambda_attributes(assigns)
+    walk.composites = footprints.composites(assigns, module_classes, class_methods)
     walk.module_functions = module_functions
     walk.run_entry(entry)
     return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
@@ -157,6 +158,8 @@ class _Walk(Summaries, Graphs):
         self.module_env = None
         self.module_functions = ()
         self.lambdas = {}  # attribute -> (lambda, the instance's name where it was made)
+        self.composites = {}  # attribute -> footprints.Composite: a module class it holds
+        self.footprints = {}  # id(call site) -> the composite's layers that call may use
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
         self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made
@@ -200,7 +203,8 @@ class _Walk(Summaries, Graphs):
                graphs=None, listed=False):
         if earlier is None:
             earlier = state.get(slot)
-        earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)]
+        earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)
+                   and not self._apart(slot, r.site, site)]
         # A loop repeats the call unless the object itself is made anew on every pass.
         repeats = bool(set(ctx.loops) - set(self.birth.get(slot, ())))
         call = (id(site), slot)
@@ -215,6 +219,22 @@ class _Walk(Summaries, Graphs):
                 calls=(call, tuple((id(r.site), slot) for r in earlier))))
         state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
         return call
+
+    def _apart(self, slot, first, second):
+        """Whether two direct calls (`self.<slot>(...)`) of a composite kept on self use no
+        sublayer in common: each runs its own part, chosen by constant arguments
+        (footprints.py). A call through a helper is never taken apart."""
+        composite = self.composites.get(slot) if isinstance(slot, str) else None
+        if composite is None or not (_calls_attribute(first, slot)
+                                     and _calls_attribute(second, slot)):
+            return False
+        return footprints.disjoint(self._footprint(composite, first),
+                                   self._footprint(composite, second))
+
+    def _footprint(self, composite, site):
+        if id(site) not in self.footprints:
+            self.footprints[id(site)] = composite.footprint(site)
+        return self.footprints[id(site)]
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -616,6 +636,11 @@ def _may_be_layer(func):
     """A class-like callee that is not plainly something else (an exception being raised)."""
     name = terminal_name(func)
     return class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
+
+
+def _calls_attribute(site, name):
+    return isinstance(site, ast.Call) and isinstance(site.func, ast.Attribute) \
+        and site.func.attr == name
 
 
 def _is_getattr_of_constant(node):

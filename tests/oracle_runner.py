@@ -136,6 +136,24 @@ def shared(model, cls):
     return [layer for layer in model.layers if isinstance(layer, cls) and nodes(layer) > 1]
 
 
+def calls(model, *inputs, **kwargs):
+    """{id(layer): how often it ran} over one call of a built model, sublayers included."""
+    model(*inputs, **kwargs)
+    counts = {}
+    original = keras.layers.Layer.__call__
+
+    def counting(layer, *args, **kwargs):
+        counts[id(layer)] = counts.get(id(layer), 0) + 1
+        return original(layer, *args, **kwargs)
+
+    keras.layers.Layer.__call__ = counting
+    try:
+        model(*inputs, **kwargs)
+    finally:
+        keras.layers.Layer.__call__ = original
+    return counts
+
+
 def made_per_call(model, x):
     """Layer classes constructed while the model runs, on its second call (after building)."""
     model(x)
@@ -156,7 +174,7 @@ def made_per_call(model, x):
 
 def run_checks(namespace, checks):
     helpers = {"keras": keras, "np": np, "arr": arr, "raises": raises, "nodes": nodes,
-               "shared": shared, "made_per_call": made_per_call}
+               "shared": shared, "made_per_call": made_per_call, "calls": calls}
     results = {}
     for line, expression in checks.items():
         try:

@@ -90,6 +90,11 @@ SPECS = {
     },
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
+    "identity/composite_parts.py": {
+        name: {"inputs": [[2, 8]]} for name in (
+            "Staged", "SamePartTwice", "PartNotKnown", "OverlappingParts", "TrainingFromKeras",
+            "HandedOn")
+    },
 }
 
 # Findings outside call(): each line with a finding (and some without) carries a claim about
@@ -130,6 +135,14 @@ GRAPH_CHECKS = {
         10: "(lambda seen: apply_twice(lambda x: seen.append(x) or x, 1) == 1 "
             "and len(seen) == 2)([])",
     },
+    "identity/composite_parts.py": {  # the sublayer that really runs twice
+        45: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(SamePartTwice())",
+        55: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(PartNotKnown())",
+        80: "(lambda m: calls(m, arr(2, 8))[id(m.block.shared)] == 2)(OverlappingParts())",
+        104: "(lambda m: calls(m, arr(2, 8), training=True)[id(m.block.train_dense)] == 2)"
+             "(TrainingFromKeras())",
+        132: "(lambda m: calls(m, arr(2, 8))[id(m.block.second)] == 2)(HandedOn())",
+    },
     "identity/two_graphs.py": {
         10: "model_a.layers[-1] is model_b.layers[-1] is encoder",
         16: "nodes(tied) == 2 and len(shared(joint, keras.layers.Dense)) == 1",
@@ -140,6 +153,11 @@ GRAPH_CHECKS = {
 
 # Claims on lines without a finding: Keras shows there is nothing to report.
 NEGATIVE_CHECKS = {
+    "identity/composite_parts.py": {  # the block runs twice, each of its sublayers once
+        35: "(lambda m: (lambda c: c[id(m.block)] == 2 and all(c[id(sub)] == 1 for sub in ("
+            "m.block.pre_dense, m.block.post_dense, m.block.post_norm)))(calls(m, arr(2, 8))))"
+            "(Staged())",
+    },
     "graphs/owners.py": {
         57: "forward_only.forward_layer is not again.forward_layer",  # Bidirectional copies
     },
@@ -174,9 +192,14 @@ SKIPPED = {
        for path in (FIXTURES / "corpus").glob("*.py")},
     **{f"identity/slots_and_composites.py::{name}": "a layer the fixture's model uses, not a model"
        for name in ("Gate", "Activation2")},
+    **{f"identity/composite_parts.py::{name}": "a layer the fixture's models use, not a model"
+       for name in ("TwoStage", "SharedSublayer", "ByTraining", "HandsItselfOn")},
 }
 
 SILENT_BY_DESIGN = {
+    ("identity/composite_parts.py", "Staged", "block"):
+        "each call runs its own part of the block: the claim on line 35 shows that no sublayer "
+        "runs twice",
     ("identity/reached_other_ways.py", "Reached", "norm"):
         "reported where it is called twice: inside the module helper (line 10), not in the class",
     ("subclass/stateless_and_special.py", "ManualUnroll", "cell"):
