@@ -84,6 +84,7 @@ SPECS = {
     },
     "graphs/functional.py": {},
     "graphs/sequential.py": {},
+    "graphs/expected_errors.py": {},
     "identity/slots_and_composites.py": {"Heads": {"inputs": [IMG]}},
     "identity/reached_other_ways.py": {
         "Reached": {"inputs": [[2, 8]]}, "OncePerObject": {"inputs": [[2, 8]]},
@@ -101,6 +102,9 @@ SPECS = {
 # what Keras does, written as an expression over the fixture's names; every claim must hold,
 # and the lines with a positive claim must be exactly the lines with a finding.
 GRAPH_CHECKS = {
+    "graphs/expected_errors.py": {
+        27: "len(shared(shared_in_scope(), keras.layers.Dense)) == 1",
+    },
     "graphs/functional.py": {
         21: "len(shared(build(), keras.layers.Conv2D)) == 1",
         22: "len(shared(build(), keras.layers.BatchNormalization)) == 1",
@@ -153,6 +157,9 @@ GRAPH_CHECKS = {
 
 # Claims on lines without a finding: Keras shows there is nothing to report.
 NEGATIVE_CHECKS = {
+    "graphs/expected_errors.py": {  # Keras refuses both graphs: no model is ever built
+        18: "RefusedGraphs('test_not_connected').test_not_connected() is not None",
+    },
     "identity/composite_parts.py": {  # the block runs twice, each of its sublayers once
         35: "(lambda m: (lambda c: c[id(m.block)] == 2 and all(c[id(sub)] == 1 for sub in ("
             "m.block.pre_dense, m.block.post_dense, m.block.post_norm)))(calls(m, arr(2, 8))))"
