@@ -13,6 +13,8 @@ REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002", "model": "KR
 # A functional or Sequential model used as a layer: it holds every weight of its layers.
 MODEL = "model"
 _MODELS = frozenset({"Model", "Sequential", "Functional"})
+# Functions that return a model: keras.models.load_model, keras.saving.load_model, clone_model.
+_MODEL_FUNCTIONS = frozenset({"load_model", "clone_model"})
 # Categories whose instance holds state a second owner or a rebuild would get wrong.
 STATEFUL = frozenset({"stats", "weights", "table"})
 # Categories whose instance two owners would share (KR004): a model holds its layers' state.
@@ -87,6 +89,8 @@ def keras_layer(qname, extra=None):
                 return LayerClass(name, category)
     if name in _MODELS:
         return LayerClass(name, MODEL)
+    if name in _MODEL_FUNCTIONS and ("models" in parts[:-1] or "saving" in parts[:-1]):
+        return LayerClass("Model", MODEL)
     if "applications" in parts[:-1] and name[:1].isupper():
         # keras.applications.ResNet50(...) and friends build a functional model with weights.
         return LayerClass(name, MODEL)

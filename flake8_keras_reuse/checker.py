@@ -12,7 +12,7 @@ import threading
 
 from . import catalog, forward, messages, owners
 from .paths import Conditions
-from .syntax import (FUNCTIONS, blocks, class_like, instance_assignments, is_instance_method,
+from .syntax import (FUNCTIONS, blocks, instance_assignments, is_instance_method, makes_object,
                      self_name, source_lines, terminal_name)
 
 LOG = logging.getLogger("flake8.keras_reuse")  # shown by `flake8 --verbose`
@@ -297,7 +297,7 @@ def _note_assign(node, scope):
         scope.results |= names
         # A construction kept in a local name may be handed to two owners; one assigned
         # straight to self.<attr> only with a later `self.b = self.a` (scope.copied).
-        scope.constructed |= names and class_like(value.func)
+        scope.constructed |= names and makes_object(value.func)
     elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
         scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
     if isinstance(value, ast.Call) and sum(isinstance(t, ast.Attribute) for t in node.targets) > 1:

@@ -83,6 +83,13 @@ SEPARATE_MODELS = (
     "give each model its own instance, or mark deliberate sharing with '# noqa: KR004'."
 )
 
+LAYERS_BORROWED = (
+    "KR004 '{name}' ({cls}) is given to a second model here, {owner}; {model} holds those "
+    "layers since line {first}. Both models share them and their weights: training one changes "
+    "the other. Give the new model its own layers (keras.models.clone_model), or mark deliberate "
+    "sharing with '# noqa: KR004'."
+)
+
 BOUND_AGAIN = (
     "KR004 '{name}' ({cls}) is bound again here, to {owner}; first bound on line {first}. "
     "Both owners share one instance and its {state}, whatever the channel counts: give each "
@@ -142,6 +149,10 @@ def format_construction(name, held):
 
 
 def format_binding(binding, held):
+    if binding.borrows_layers:
+        return LAYERS_BORROWED.format(name=binding.shown, cls=describe(held), owner=binding.owner,
+                                      model=binding.shown.split(".")[0],
+                                      first=binding.first_line)
     return BOUND_AGAIN.format(name=binding.shown, cls=describe(held), owner=binding.owner,
                               first=binding.first_line, state=STATE[held.layer.category])
 

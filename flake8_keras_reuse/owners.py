@@ -7,7 +7,7 @@ later whether the instance is a layer with state and the owner a Keras class.
 import ast
 from dataclasses import dataclass
 
-from .syntax import blocks, is_self_attr, terminal_name
+from .syntax import blocks, is_self_attr, makes_object, terminal_name
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Binding:
     owner: str  # what it is bound to: "self.norm_right", "Branch(...)", "a list"
     first_line: int
     owner_class: ast.AST = None  # for constructor arguments: the constructor call, to resolve
+    borrows_layers: bool = False  # `Sequential(model_a.layers)`: the layers of `instance`
 
 
 def bindings(scope, lines=None, repeats=True, self_param="self"):
@@ -76,6 +77,12 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
                                                  elt.id, "the same collection", elt.lineno))
                         seen.add(elt.id)
             elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
+                model = _layers_of(sub.args[0]) if _callee_name(sub) == "Sequential" \
+                    and sub.args else None
+                if model in built:  # `Sequential(model_a.layers[:-1])`: model_a keeps them too
+                    found.append(Binding(sub.lineno, sub.col_offset, built[model],
+                                         f"{model}.layers", "Sequential(...)",
+                                         built[model].lineno, sub, borrows_layers=True))
                 for arg in list(sub.args) + [k.value for k in sub.keywords]:
                     if isinstance(arg, ast.Name) and arg.id in built:
                         bind(built[arg.id], sub, arg.id, f"{_callee_name(sub)}(...)", sub)
@@ -209,8 +216,18 @@ def _names_any(stmt, lines, names):
 
 
 def _constructs(node):
-    """Whether an expression constructs an object of a class: `Dense(4)`, `layers.BN()`."""
-    return isinstance(node, ast.Call) and _callee_name(node)[:1].isupper()
+    """Whether an expression makes a layer or model: `Dense(4)`, `layers.BN()`, `load_model(p)`."""
+    return isinstance(node, ast.Call) and makes_object(node.func)
+
+
+def _layers_of(node):
+    """`m` for `m.layers` or `m.layers[:-1]`: a model's own layers."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute) and node.attr == "layers" \
+            and isinstance(node.value, ast.Name):
+        return node.value.id
+    return None
 
 
 def _callee_name(call):

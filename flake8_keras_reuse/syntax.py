@@ -101,6 +101,15 @@ def terminal_name(func):
     return None
 
 
+# Keras functions that return a model object (resolution confirms they are Keras's).
+MODEL_FUNCTIONS = frozenset({"load_model", "clone_model"})
+
+
+def makes_object(func):
+    """A callee that makes a layer or model: named like a class, or `load_model`/`clone_model`."""
+    return class_like(func) or terminal_name(func) in MODEL_FUNCTIONS
+
+
 def class_like(func):
     """A callee named like a class (`Dense`, `layers.BatchNormalization`)."""
     name = terminal_name(func)

@@ -91,6 +91,7 @@ SPECS = {
     },
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
+    "identity/borrowed_layers.py": {},
     "identity/composite_parts.py": {
         name: {"inputs": [[2, 8]]} for name in (
             "Staged", "SamePartTwice", "PartNotKnown", "OverlappingParts", "TrainingFromKeras",
@@ -139,6 +140,9 @@ GRAPH_CHECKS = {
         10: "(lambda seen: apply_twice(lambda x: seen.append(x) or x, 1) == 1 "
             "and len(seen) == 2)([])",
     },
+    "identity/borrowed_layers.py": {
+        11: "(lambda a, b: a.layers[0] is b.layers[0])(*borrowed())",
+    },
     "identity/composite_parts.py": {  # the sublayer that really runs twice
         45: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(SamePartTwice())",
         55: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(PartNotKnown())",
@@ -157,6 +161,9 @@ GRAPH_CHECKS = {
 
 # Claims on lines without a finding: Keras shows there is nothing to report.
 NEGATIVE_CHECKS = {
+    "identity/borrowed_layers.py": {  # the clone's layers are its own; none is the first's
+        18: "(lambda a, b: not set(map(id, a.layers)) & set(map(id, b.layers)))(*cloned())",
+    },
     "graphs/expected_errors.py": {  # Keras refuses both graphs: no model is ever built
         18: "RefusedGraphs('test_not_connected').test_not_connected() is not None",
     },
