@@ -24,6 +24,12 @@ _COPIES_PER_STEP = 64
 _MODELS = frozenset({"Model", "Functional"})
 
 
+def _order(graph):
+    """Graphs are numbers; inside a helper's summary, its tensor parameters are placeholders
+    ("input", n) that the caller's graphs replace. Numbers first, then placeholders."""
+    return (1, graph[1]) if isinstance(graph, tuple) else (0, graph)
+
+
 class Graphs:
     """The graph part of the walk (forward._Walk)."""
 
@@ -36,7 +42,7 @@ class Graphs:
         """The tensors of these graphs met in one op or layer: they are one graph now."""
         roots = {self._root(g) for g in graphs}
         if len(roots) > 1:
-            first = min(roots)
+            first = min(roots, key=_order)
             for root in roots:
                 self.joined[root] = first
             self.links[-1].append(frozenset(graphs))

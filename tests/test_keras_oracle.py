@@ -85,6 +85,7 @@ SPECS = {
     "graphs/functional.py": {},
     "graphs/sequential.py": {},
     "graphs/expected_errors.py": {},
+    "graphs/closures.py": {},
     "identity/slots_and_composites.py": {"Heads": {"inputs": [IMG]}},
     "identity/reached_other_ways.py": {
         "Reached": {"inputs": [[2, 8]]}, "OncePerObject": {"inputs": [[2, 8]]},
@@ -103,6 +104,9 @@ SPECS = {
 # what Keras does, written as an expression over the fixture's names; every claim must hold,
 # and the lines with a positive claim must be exactly the lines with a finding.
 GRAPH_CHECKS = {
+    "graphs/closures.py": {
+        21: "len(shared(shared_after(), keras.layers.Dense)) == 1",
+    },
     "graphs/expected_errors.py": {
         27: "len(shared(shared_in_scope(), keras.layers.Dense)) == 1",
     },
@@ -161,6 +165,9 @@ GRAPH_CHECKS = {
 
 # Claims on lines without a finding: Keras shows there is nothing to report.
 NEGATIVE_CHECKS = {
+    "graphs/closures.py": {
+        14: "isinstance(combined(), keras.Model)",  # it builds, and holds no layer twice
+    },
     "identity/borrowed_layers.py": {  # the clone's layers are its own; none is the first's
         18: "(lambda a, b: not set(map(id, a.layers)) & set(map(id, b.layers)))(*cloned())",
     },
