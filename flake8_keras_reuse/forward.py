@@ -160,6 +160,7 @@ class _Walk(Summaries, Graphs):
         self.lambdas = {}  # attribute -> (lambda, the instance's name where it was made)
         self.composites = {}  # attribute -> footprints.Composite: a module class it holds
         self.footprints = {}  # id(call site) -> the composite's layers that call may use
+        self.loop_stores = {}  # id(loop) -> the names it binds (a comprehension: not recorded)
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
         self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made
@@ -206,12 +207,15 @@ class _Walk(Summaries, Graphs):
         earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)
                    and not self._apart(slot, r.site, site)]
         # A loop repeats the call unless the object itself is made anew on every pass.
-        repeats = bool(set(ctx.loops) - set(self.birth.get(slot, ())))
+        repeating = set(ctx.loops) - set(self.birth.get(slot, ()))
         call = (id(site), slot)
-        if earlier or repeats:
+        if earlier or repeating:
             key = (site.lineno, site.col_offset, slot)
-            same = (bool(earlier) and not repeats and args_key is not None
-                    and all(r.args == args_key for r in earlier))
+            if earlier:
+                same = not repeating and args_key is not None \
+                    and all(r.args == args_key for r in earlier)
+            else:  # only the loop repeats it: on the same input when the loop changes none
+                same = args_key is not None and self._invariant(site, repeating)
             first = earlier[0].site if earlier else site
             self.reuses.setdefault(key, Reuse(
                 slot, site.lineno, site.col_offset, first.lineno, not earlier, via, same, shown,
@@ -219,6 +223,16 @@ class _Walk(Summaries, Graphs):
                 calls=(call, tuple((id(r.site), slot) for r in earlier))))
         state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
         return call
+
+    def _invariant(self, site, loops):
+        """Whether a call's arguments are the same on every pass of these loops: constants and
+        names none of them rebinds (`self.bias(0.0)`, `self.norm(x)` with x set before)."""
+        args = list(site.args) + [k.value for k in site.keywords]
+        if not all(isinstance(a, (ast.Constant, ast.Name)) for a in args):
+            return False
+        names = {a.id for a in args if isinstance(a, ast.Name)}
+        return not any(names & self.loop_stores.get(loop, {None}) for loop in loops) \
+            and all(loop in self.loop_stores for loop in loops)
 
     def _apart(self, slot, first, second):
         """Whether two direct calls (`self.<slot>(...)`) of a composite kept on self use no
@@ -345,6 +359,7 @@ class _Walk(Summaries, Graphs):
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop(stmt)
+        self.loop_stores.setdefault(id(stmt), _stored_names(stmt))
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:

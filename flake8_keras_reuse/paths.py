@@ -125,22 +125,39 @@ class Ctx:
     counters: tuple = ()  # per loop, the name of its plain loop variable (`for t in ...`)
 
     def inside_loop(self, node):
-        target = getattr(node, "target", None)
-        name = target.id if isinstance(target, ast.Name) else None
-        return Ctx(self.loops + (id(node),), self.assume, self.func, self.counters + (name,))
+        return Ctx(self.loops + (id(node),), self.assume, self.func,
+                   self.counters + (_counter(node),))
 
     def assuming(self, facts):
         return Ctx(self.loops, self.assume | facts, self.func, self.counters)
 
     def once_in(self, test):
-        """Inside `if t == 1:` in `for t in ...`, the body runs in one pass of that loop at
-        most: that loop does not repeat what it calls."""
-        name = _compared_to_constant(test)
-        if name is None or name not in self.counters:
+        """Inside `if t == 1:` in `for t in ...` (or `if i == 0 and ...:` in
+        `for i, x in enumerate(...)`), the body runs in one pass of that loop at most: that
+        loop does not repeat what it calls."""
+        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) \
+            else [test]
+        names = [_compared_to_constant(part) for part in parts]
+        name = next((n for n in names if n is not None and n in self.counters), None)
+        if name is None:
             return self
         keep = [i for i, counter in enumerate(self.counters) if counter != name]
         return Ctx(tuple(self.loops[i] for i in keep), self.assume, self.func,
                    tuple(self.counters[i] for i in keep))
+
+
+def _counter(loop):
+    """The name that differs on every pass of a loop: `t` in `for t in ...`, `i` in
+    `for i, x in enumerate(...)`; None for any other loop."""
+    target = getattr(loop, "target", None)
+    if isinstance(target, ast.Name):
+        return target.id
+    iterable = getattr(loop, "iter", None)
+    if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name) \
+            and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
+            and iterable.func.id == "enumerate":
+        return target.elts[0].id
+    return None
 
 
 def _compared_to_constant(test):
