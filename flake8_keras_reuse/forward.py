@@ -619,7 +619,8 @@ class _Walk(Summaries, Graphs):
             if call is not None and call[1] in self.track:
                 upstream |= {call}
         elif isinstance(callee, Func):
-            return self._apply(callee, args, kwargs, state, node, ctx)
+            return self._apply(callee, args, kwargs, state, node, ctx,
+                               _param_keys(callee, node, env))
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
         elif callee is None and self.graph and class_like(node.func) \
@@ -704,17 +705,41 @@ def _args_key(call, env):
     # Constant keywords (`training=True`, `return_attention_scores=True`) change what the call
     # returns, not which tensors it gets: the same tensors twice are still a recomputation.
     keywords = [kw for kw in call.keywords if not isinstance(kw.value, ast.Constant)]
-    exprs = list(call.args) + [kw.value for kw in keywords]
+    parts = [_arg_key(e, env) for e in call.args] + [_arg_key(kw.value, env) for kw in keywords]
+    if None in parts:
+        return None
+    text = [t for t, _ in parts[:len(call.args)]] + [
+        f"{kw.arg}={t}" for kw, (t, _) in zip(keywords, parts[len(call.args):])]
+    return (tuple(text), tuple(n for _, names in parts for n in names))
+
+
+def _arg_key(expr, env):
+    """One argument's part of _args_key: (its text, its names with their bindings), or None."""
     names = []
-    for expr in exprs:
-        for node in ast.walk(expr):
-            if not isinstance(node, _SIMPLE_ARGS):
-                return None
-            if isinstance(node, ast.Name):
-                names.append((node.id, env.get(("version", node.id))))
-    text = [ast.dump(e) for e in call.args] + [f"{kw.arg}={ast.dump(kw.value)}"
-                                               for kw in keywords]
-    return (tuple(text), tuple(names))
+    for node in ast.walk(expr):
+        if not isinstance(node, _SIMPLE_ARGS):
+            return None
+        if isinstance(node, ast.Name):
+            names.append((node.id, env.get(("version", node.id))))
+    return ast.dump(expr), tuple(names)
+
+
+def _param_keys(func, call, env):
+    """For a call of a helper: {parameter: _arg_key of the argument the caller passes}, for the
+    arguments that are simple enough to compare (summaries.py translates the helper's own
+    argument keys with it)."""
+    params = [a.arg for a in func.node.args.posonlyargs + func.node.args.args]
+    if func.self_bound:
+        params = params[1:]
+    pairs = [] if any(isinstance(a, ast.Starred) for a in call.args) else list(
+        zip(params, call.args))
+    pairs += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
+    keys = {}
+    for name, expr in pairs:
+        key = _arg_key(expr, env)
+        if key is not None:
+            keys[name] = key
+    return keys
 
 
 # Methods of a container kept on self that store what they are given.

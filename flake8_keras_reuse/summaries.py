@@ -30,6 +30,7 @@ class _Summary:
     graphs: tuple = ()  # graph ids
     links: tuple = ()  # frozensets of graph ids the helper joined into one graph
     inputs: dict = field(default_factory=dict)  # tensor parameter -> the graph standing for it
+    entry: dict = field(default_factory=dict)  # parameter -> its binding's version on entry
     models: tuple = ()  # the calls each model the helper builds holds
 
 
@@ -67,6 +68,7 @@ class Summaries:
                     inputs[name] = ("input", next(self.instances))  # a graph of the caller's
                     value = Symbolic(frozenset({inputs[name]}), frozenset({inputs[name]}))
                 self._set(env, name, value)
+            entry = {name: dict.__getitem__(env, ("version", name)) for name, _ in params}
             ctx = Ctx(func=func.node)
             returns = []
             if isinstance(func.node, ast.Lambda):
@@ -80,6 +82,7 @@ class Summaries:
             summary = _escaping(join(exits) or {}, value, tuple(self.made[-1]),
                                 self.allocated[-1], self.new_graphs[-1], self.links[-1])
             summary.inputs = inputs
+            summary.entry = entry
             summary.models = tuple(self.models[-1])
         finally:
             self.active.discard(key)
@@ -92,7 +95,7 @@ class Summaries:
         self.memo[key] = summary
         return summary
 
-    def _apply(self, func, args, kwargs, state, site, ctx):
+    def _apply(self, func, args, kwargs, state, site, ctx, param_keys=None):
         summary = self._summary(func, args, kwargs)
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
         given = {summary.inputs[name]: value for name, value in _bind(func, args, kwargs)
@@ -108,7 +111,8 @@ class Summaries:
                 if conflict(record.assume, ctx.assume):
                     continue  # the helper calls it only under a condition false here
                 here = site if site is not None else record.site
-                args_key = record.args if site is None else None
+                args_key = record.args if site is None else _translate(
+                    record.args, summary.entry, param_keys)
                 made = _rename_graphs(record.graphs, graphs)
                 self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
                             args_key, via, before.get(slot, ()), record.shown, made,
@@ -175,6 +179,27 @@ def _bind(func, args, kwargs):
         if extra is not None:
             names.append(extra.arg)
     return tuple((name, bound.get(name)) for name in names)
+
+
+def _translate(key, entry, param_keys):
+    """A call's argument key inside a helper, in the caller's terms: when each argument is a
+    parameter the helper has not rebound, it is what the caller passed (`self.head(pooled)`
+    in a helper given `pooled_output` receives the caller's very tensor). None otherwise."""
+    if key is None or not param_keys:
+        return None
+    texts, names = key
+    if len(texts) != len(names):
+        return None  # an argument that is not exactly one name
+    out_texts, out_names = [], []
+    for text, (name, version) in zip(texts, names):
+        at = text.find("Name(")
+        if entry.get(name, object()) != version or name not in param_keys \
+                or text[at:] != ast.dump(ast.Name(id=name, ctx=ast.Load())):
+            return None
+        caller_text, caller_names = param_keys[name]
+        out_texts.append(text[:at] + caller_text)
+        out_names.extend(caller_names)
+    return tuple(out_texts), tuple(out_names)
 
 
 def _escaping(calls, value, made, allocated, new_graphs, links):
