@@ -231,8 +231,9 @@ class _Walk(Summaries, Graphs):
         if not all(isinstance(a, (ast.Constant, ast.Name)) for a in args):
             return False
         names = {a.id for a in args if isinstance(a, ast.Name)}
-        return not any(names & self.loop_stores.get(loop, {None}) for loop in loops) \
-            and all(loop in self.loop_stores for loop in loops)
+        # A comprehension's names are not recorded: its repeats are never taken as the same.
+        return all(loop in self.loop_stores and not names & self.loop_stores[loop]
+                   for loop in loops)
 
     def _apart(self, slot, first, second):
         """Whether two direct calls (`self.<slot>(...)`) of a composite kept on self use no
@@ -320,7 +321,7 @@ class _Walk(Summaries, Graphs):
             if any(_expects_error(item.context_expr) for item in stmt.items):
                 # `with self.assertRaises(...)`: code meant to fail builds nothing that lasts
                 # (a test that Keras refuses a graph). Not walked; what it binds is unknown.
-                for name in _stored_names(stmt):
+                for name in _names_bound_in(stmt):
                     self._set(env, name, None)
                 return state, []
             for item in stmt.items:
@@ -359,7 +360,7 @@ class _Walk(Summaries, Graphs):
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop(stmt)
-        self.loop_stores.setdefault(id(stmt), _stored_names(stmt))
+        self.loop_stores.setdefault(id(stmt), _names_bound_in(stmt))
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:
@@ -764,7 +765,7 @@ def _expects_error(expr):
     return isinstance(expr, ast.Call) and terminal_name(expr.func) in _EXPECTS_ERROR
 
 
-def _stored_names(stmt):
+def _names_bound_in(stmt):
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
             and not isinstance(n.ctx, ast.Load)}
 
