@@ -161,6 +161,7 @@ class _Walk(Summaries, Graphs):
         self.composites = {}  # attribute -> footprints.Composite: a module class it holds
         self.footprints = {}  # id(call site) -> the composite's layers that call may use
         self.loop_stores = {}  # id(loop) -> the names it binds (a comprehension: not recorded)
+        self.call_aliases = {}  # a call in a helper -> the helper calls a model holds it as
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
         self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made

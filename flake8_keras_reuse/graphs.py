@@ -68,14 +68,27 @@ class Graphs:
         models = self.models[0]
         if not models:  # no model built in this file: its graphs are the best evidence
             return self._by_graphs(reuse, owners=False)
-        holding = [m for m in models if here in m]
-        if any(e in m for m in holding for e in earlier) or (reuse.in_loop and holding):
+        here = self._as_held(here)
+        earlier = set().union(*(self._as_held(e) for e in earlier))
+        holding = [m for m in models if here & m]
+        if any(earlier & m for m in holding) or (reuse.in_loop and holding):
             return reuse
-        if holding and any(e in m for m in models for e in earlier):
+        if holding and any(earlier & m for m in models):
             return dataclasses.replace(reuse, separate=True)
         if self._in_session_graph(reuse):
             return self._by_graphs(reuse, owners=False)
         return None
+
+    def _as_held(self, call):
+        """A call and what a model holds it as: a call inside a helper is held as the call of
+        the helper that returned its tensor (summaries.py records these), through every level."""
+        found, todo = {call}, [call]
+        while todo:
+            for outer in self.call_aliases.get(todo.pop(), ()):
+                if outer not in found:
+                    found.add(outer)
+                    todo.append(outer)
+        return found
 
     def _in_session_graph(self, reuse):
         here, earlier = reuse.graphs

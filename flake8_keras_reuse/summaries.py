@@ -131,9 +131,14 @@ class Summaries:
                     self.models[-1].append(held)
         if isinstance(value, Symbolic):
             self._step(len(value.calls) // _COPIES_PER_STEP)
+            if site is None:
+                return Symbolic(_rename_graphs(value.graphs, graphs), value.calls)
+            for call in value.calls:  # the helper's own calls, as a model built on it holds them
+                if call not in calls and call[1] in summary.calls:
+                    self.call_aliases.setdefault(call, set()).add(
+                        (id(site), fresh.get(call[1], call[1])))
             return Symbolic(_rename_graphs(value.graphs, graphs),
-                            _rename_calls(value.calls, calls, summary, fresh, site)
-                            if site is not None else value.calls)
+                            _rename_calls(value.calls, calls, summary, fresh, site))
         return value
 
     def _renew(self, summary, ctx, inputs):
