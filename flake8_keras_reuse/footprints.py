@@ -12,7 +12,8 @@ footprint never removes a finding.
 import ast
 
 from .owners import attribute_aliases
-from .syntax import FUNCTIONS, blocks, class_like, instance_assignments, is_self_attr
+from .syntax import (FUNCTIONS, blocks, bound_names, class_like, instance_assignments,
+                     is_self_attr)
 
 MAX_DEPTH = 8  # helper methods followed from call()
 # Arguments Keras's __call__ passes on by itself when the caller does not: the default of
@@ -110,8 +111,7 @@ class _Walk:
         if not params:
             raise _Unknown
         # A parameter the body rebinds keeps no constant.
-        stored = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)
-                  and not isinstance(n.ctx, ast.Load)}
+        stored = bound_names(func)
         bound = {name: value for name, value in bound.items() if name not in stored}
         self.active.add(id(func))
         self._block(func.body, bound, params[0].arg, depth)

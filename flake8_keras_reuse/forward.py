@@ -23,7 +23,8 @@ from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
 from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
 from .summaries import Summaries
-from .syntax import MATCH, TRY, class_like, instance_assignments, is_self_attr, terminal_name
+from .syntax import (MATCH, TRY, bound_names, class_like, instance_assignments, is_self_attr,
+                     terminal_name)
 
 ENTRY_METHODS = ("call",)
 
@@ -322,7 +323,7 @@ class _Walk(Summaries, Graphs):
             if any(_expects_error(item.context_expr) for item in stmt.items):
                 # `with self.assertRaises(...)`: code meant to fail builds nothing that lasts
                 # (a test that Keras refuses a graph). Not walked; what it binds is unknown.
-                for name in _names_bound_in(stmt):
+                for name in bound_names(stmt):
                     self._set(env, name, None)
                 return state, []
             for item in stmt.items:
@@ -361,7 +362,7 @@ class _Walk(Summaries, Graphs):
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop(stmt)
-        self.loop_stores.setdefault(id(stmt), _names_bound_in(stmt))
+        self.loop_stores.setdefault(id(stmt), bound_names(stmt))
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:
@@ -764,11 +765,6 @@ _EXPECTS_ERROR = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRe
 def _expects_error(expr):
     """`self.assertRaises(E)`, `pytest.raises(E)` and the like: a block expected to raise."""
     return isinstance(expr, ast.Call) and terminal_name(expr.func) in _EXPECTS_ERROR
-
-
-def _names_bound_in(stmt):
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
-            and not isinstance(n.ctx, ast.Load)}
 
 
 def _known_truth(test, env):

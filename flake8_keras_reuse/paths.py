@@ -13,7 +13,7 @@ exclude each other); a condition is only a fact when nothing on the path can cha
 import ast
 from dataclasses import dataclass
 
-from .syntax import MATCH, blocks, self_name
+from .syntax import MATCH, blocks, bound_names, self_name
 
 # Call records kept per slot; more only repeat what the first ones prove.
 MAX_RECORDS = 8
@@ -246,8 +246,7 @@ def _stored_names(func, walrus):
     its own scope, and `except E as name` only unbinds the name: neither changes a value."""
     body = func.body if isinstance(func.body, list) else [func.body]
     if walrus or isinstance(func, ast.Lambda):
-        return {n.id for stmt in body for n in ast.walk(stmt)
-                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        return bound_names(*body)
     stored, todo = set(), list(body)
     while todo:
         stmt = todo.pop()

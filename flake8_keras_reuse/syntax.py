@@ -59,6 +59,12 @@ def statements(scope):
         todo.extend(reversed(nested))
 
 
+def bound_names(*nodes):
+    """Every name stored or deleted anywhere under the nodes (a full walk: walrus included)."""
+    return {n.id for node in nodes for n in ast.walk(node)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+
+
 def instance_assignments(classdef):
     """(method, its instance's name, statement) for every `=` statement of the class's instance
     methods, in source order: the passes that read attribute assignments share this one walk."""
