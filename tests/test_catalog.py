@@ -4,7 +4,8 @@ from importlib import resources
 
 import pytest
 
-from flake8_keras_reuse import catalog
+from flake8_keras_reuse.knowledge import catalog
+from flake8_keras_reuse.rules.reused_layer import REPORTED
 
 
 @pytest.mark.parametrize("qname, name, category", [
@@ -51,13 +52,13 @@ def test_user_classes_extend_the_catalog():
 
 
 def test_catalog_data_is_consistent():
-    data = json.loads(resources.files("flake8_keras_reuse").joinpath("layers.json").read_text())
+    data = json.loads(resources.files("flake8_keras_reuse.knowledge").joinpath("layers.json").read_text())
     known = {"stats", "weights", "table", "cell", "adapted", "wrapper", "stateless"}
     for name, entry in data["layers"].items():
         categories = entry["category"]
         categories = set(categories.values()) if isinstance(categories, dict) else {categories}
         assert categories <= known, name
         assert entry["class"] in data["layers"], f"{name} is an alias of an unlisted class"
-    assert set(catalog.REPORTED) <= known | {catalog.MODEL}
+    assert set(REPORTED) <= known | {catalog.MODEL}
     assert data["layers"]["Convolution2D"]["class"] == "Conv2D"
     assert data["layers"]["GroupQueryAttention"]["class"] == "GroupedQueryAttention"

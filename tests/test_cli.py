@@ -255,7 +255,7 @@ def test_the_command_needs_no_flake8(tmp_path):
     # A stand-in `flake8` that fails on import: the command must never import it.
     (tmp_path / "flake8").mkdir()
     (tmp_path / "flake8" / "__init__.py").write_text("raise ImportError('no flake8 here')\n")
-    code = ("import sys; from flake8_keras_reuse.cli import main; "
+    code = ("import sys; from flake8_keras_reuse.command.main import main; "
             f"sys.exit(main(['--isolated', {str(EXAMPLE)!r}]))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
@@ -263,15 +263,17 @@ def test_the_command_needs_no_flake8(tmp_path):
 
 
 def test_an_internal_error_exits_2(monkeypatch, capsys):
-    from flake8_keras_reuse import cli, lint
+    from flake8_keras_reuse.command import lint
+    from flake8_keras_reuse.command import main as cli
+    from flake8_keras_reuse.findings import Finding
 
-    def broken(*args):
-        return [(1, 0, "KR900 flake8-keras-reuse could not check this file (X in y.py:1)")]
+    def broken(*args, **kwargs):
+        return [Finding("KR900", 1, 0, "internal", {"error": "X", "where": "y.py:1"})]
 
-    monkeypatch.setattr(lint, "check_safely", broken)
+    monkeypatch.setattr(lint, "analyse", broken)
     assert cli.main(["--isolated", str(EXAMPLE)]) == 2
     assert "KR900" in capsys.readouterr().out
-    monkeypatch.setattr(lint, "check_safely", lambda *args: 1 / 0)
+    monkeypatch.setattr(lint, "analyse", lambda *args, **kwargs: 1 / 0)
     monkeypatch.setenv("KERAS_REUSE_RAISE", "0")
     assert cli.main(["--isolated", "-j", "1", str(EXAMPLE)]) == 2
     assert "internal error" in capsys.readouterr().err

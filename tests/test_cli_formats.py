@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cli_run import keras_reuse
-from flake8_keras_reuse.messages import RULES
+from flake8_keras_reuse.rules import RULES
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from flake8_keras_reuse.discover import GitIgnore, excluded, normalize_patterns
+from flake8_keras_reuse.command.files import GitIgnore, excluded, normalize_patterns
 
 GITIGNORE = """\
 # comment

@@ -27,12 +27,11 @@ hypothesmith = pytest.importorskip("hypothesmith", reason="the fuzz tests need h
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from flake8_keras_reuse.checker import check_safely  # noqa: E402
-
 TOOL = pathlib.Path(__file__).resolve().parent.parent / "tools" / "fuzz.py"
 _spec = importlib.util.spec_from_file_location("keras_reuse_fuzz", TOOL)
 fuzz = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fuzz)
+check_safely = fuzz.check_safely
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 NORMAL_SIZES = st.sampled_from([0.5, 1.0, 1.5])  # about 60 to 300 lines

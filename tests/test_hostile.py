@@ -7,13 +7,13 @@ import textwrap
 
 import pytest
 
-from flake8_keras_reuse.checker import check
+from flake8_keras_reuse.api import analyse_unsafely
 from flake8_keras_reuse.plugin import KerasReuseChecker
 
 
 def run(source, filename="hostile.py"):
     source = textwrap.dedent(source)
-    return check(ast.parse(source), source, filename)
+    return analyse_unsafely(ast.parse(source), source, filename)
 
 
 def model(init, body, extra=""):
@@ -27,7 +27,7 @@ def test_fifteen_hundred_layer_attributes():
     init = "\n".join(f"self.bn{i} = keras.layers.BatchNormalization()" for i in range(n))
     body = "\n".join(f"x = self.bn{i}(self.bn{i}(x))" for i in range(n)) + "\nreturn x"
     found = run(model(init, body))
-    assert len(found) == n and all(m.startswith("KR001") for _, _, m in found)
+    assert len(found) == n and all(f.code == "KR001" for f in found)
 
 
 def test_a_long_helper_chain_is_followed_or_given_up_quietly():
@@ -38,7 +38,7 @@ def test_a_long_helper_chain_is_followed_or_given_up_quietly():
         return model("self.bn = keras.layers.BatchNormalization()",
                      "return self._h0(self._h0(x))", helpers)
 
-    assert [m.split()[0] for _, _, m in run(chain(30))] == ["KR001"]
+    assert [f.code for f in run(chain(30))] == ["KR001"]
     assert run(chain(400)) == []  # past the depth limit: no finding, and no RecursionError
 
 
@@ -86,7 +86,7 @@ def _explode(*args, **kwargs):
 
 
 def test_an_internal_error_is_one_kr900_finding_not_silence(monkeypatch):
-    monkeypatch.setattr("flake8_keras_reuse.checker.check", _explode)
+    monkeypatch.setattr("flake8_keras_reuse.api.analyse_unsafely", _explode)
     monkeypatch.setenv("KERAS_REUSE_RAISE", "0")
     tree = ast.parse("x = 1\n")
     [(line, col, message, _)] = KerasReuseChecker(tree, "x.py", ["x = 1\n"]).run()
@@ -96,7 +96,7 @@ def test_an_internal_error_is_one_kr900_finding_not_silence(monkeypatch):
 
 
 def test_the_raise_switch_lets_the_error_through(monkeypatch):
-    monkeypatch.setattr("flake8_keras_reuse.checker.check", _explode)
+    monkeypatch.setattr("flake8_keras_reuse.api.analyse_unsafely", _explode)
     monkeypatch.setenv("KERAS_REUSE_RAISE", "1")
     with pytest.raises(KeyError):
         list(KerasReuseChecker(ast.parse("x = 1\n"), "x.py", ["x = 1\n"]).run())
@@ -104,7 +104,7 @@ def test_the_raise_switch_lets_the_error_through(monkeypatch):
 
 def _steps_used(source, monkeypatch):
     """Walk steps one file takes (the work the budget counts), and whether it ran out."""
-    from flake8_keras_reuse import forward
+    from flake8_keras_reuse.core import walk as forward
 
     budgets = []
 

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from expectations import FIXTURES, fixture_files, needs_keras
-from flake8_keras_reuse.checker import check
+from flake8_keras_reuse.api import analyse_unsafely
 
 pytestmark = needs_keras()
 
@@ -288,23 +288,24 @@ def test_every_model_is_run_or_skipped_with_a_reason():
 def test_findings_are_what_keras_does(oracle, rel):
     path = FIXTURES / rel
     source = path.read_text(encoding="utf-8")
-    findings = check(ast.parse(source), source, str(path))
+    findings = analyse_unsafely(ast.parse(source), source, str(path))
     classes = {c.name: c for c in model_classes(path)}
     checks = oracle[rel].pop("__checks__", {})
     for line, verdict in checks.items():
         assert verdict is True, f"{rel}:{line}: Keras does not bear out the claim: {verdict}"
     inside = {line for c in classes.values() for line in range(c.lineno, c.end_lineno + 1)}
     checked = {int(line) for line in GRAPH_CHECKS.get(rel, {})}
-    outside = {line for line, _, _ in findings if line not in inside}
+    outside = {f.line for f in findings if f.line not in inside}
     assert outside <= checked, f"{rel}: findings no Keras claim backs: {outside - checked}"
-    assert checked <= {line for line, _, _ in findings}, \
+    assert checked <= {f.line for f in findings}, \
         f"{rel}: Keras shows sharing the plugin does not report"
     if checks:
         SUMMARY.append(f"{rel}: {len(checks)} claim(s) about Keras hold")
     for name, result in oracle[rel].items():
         cls = classes[name]
-        reported = {re.search(r"'self\.(.+?)' \(", m).group(1) for line, _, m in findings
-                    if cls.lineno <= line <= cls.end_lineno and m[:5] in ("KR001", "KR002")}
+        reported = {f.args["attr"][len("self."):] for f in findings
+                    if cls.lineno <= f.line <= cls.end_lineno and f.code in ("KR001", "KR002")
+                    and f.args["attr"].startswith("self.")}
         # One instance may sit under several names (a property, an alias): judge instances.
         names = {}
         for attr, info in result["attrs"].items():

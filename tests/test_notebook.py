@@ -4,7 +4,7 @@ from pathlib import Path
 
 from cli_run import LINE, keras_reuse
 from expectations import EXPECT
-from flake8_keras_reuse import notebook
+from flake8_keras_reuse.command import notebook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "two_blocks_one_norm.ipynb"
 

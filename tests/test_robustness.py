@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 from expectations import FIXTURES, expected
-from flake8_keras_reuse.checker import check_safely
+from flake8_keras_reuse.api import analyse
 from test_flake8_cli import flake8, parse
 
 # Characters str.splitlines() breaks at and Python does not.
@@ -15,8 +15,7 @@ ODD_BREAKS = "\x0c\x0b\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def findings(source, filename):
-    return {(line, message.split()[0])
-            for line, _, message in check_safely(ast.parse(source), source, filename)}
+    return {(f.line, f.code) for f in analyse(source, filename, tree=ast.parse(source))}
 
 
 def test_odd_line_breaks_in_a_comment_change_nothing():
@@ -100,8 +99,8 @@ def test_findings_do_not_depend_on_the_callers_stack_depth(tmp_path):
 
 MEMORY_ROUNDS = textwrap.dedent("""\
     import ast, gc, os, pathlib, resource, sys
-    from flake8_keras_reuse.checker import check_safely
-    from flake8_keras_reuse import project
+    from flake8_keras_reuse.api import analyse
+    from flake8_keras_reuse.resolution import project
     project._CACHE_SIZE = 64  # far fewer than the modules: most are read, evicted, read again
     root = pathlib.Path(sys.argv[1]); N = 300
     pkg = root / "proj"; pkg.mkdir(); (pkg / "__init__.py").write_text("")
@@ -121,7 +120,7 @@ MEMORY_ROUNDS = textwrap.dedent("""\
         found = 0
         for i in range(N):
             path = pkg / f"m{i}.py"; src = path.read_text()
-            found += len(check_safely(ast.parse(src), src, str(path)))
+            found += len(analyse(src, str(path)))
         gc.collect()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(found, round(rss), len(gc.get_objects()), gc.get_freeze_count())
@@ -145,7 +144,8 @@ def test_memory_stays_flat_over_rounds_of_changed_project_modules(tmp_path):
 FREED_AFTER_CHECK = textwrap.dedent("""\
     import ast, gc, sys, weakref
     from astroid import MANAGER
-    from flake8_keras_reuse import checker, project
+    from flake8_keras_reuse.api import analyse
+    from flake8_keras_reuse.resolution import project
     built = []
     original = project.build
     def build(*args, **kwargs):
@@ -154,7 +154,7 @@ FREED_AFTER_CHECK = textwrap.dedent("""\
         return module
     project.build = build
     path = sys.argv[1]; src = open(path).read()
-    found = [len(checker.check_safely(ast.parse(src), src, path)) for _ in range(5)]
+    found = [len(analyse(src, path)) for _ in range(5)]
     gc.collect()
     alive = sum(ref() is not None for ref in built)
     print(found, len(built), alive, "builtins" in MANAGER.astroid_cache)
@@ -199,15 +199,14 @@ def test_trees_built_without_what_resolution_never_reads_resolve_alike(monkeypat
     from collections import OrderedDict
 
     from expectations import fixture_files
-    from flake8_keras_reuse import project
+    from flake8_keras_reuse.resolution import project
 
     def all_findings():
         monkeypatch.setattr(project.Project, "_cache", OrderedDict())
         found = {}
         for path in fixture_files():
             source = path.read_text(encoding="utf-8")
-            found[str(path.relative_to(FIXTURES))] = check_safely(ast.parse(source), source,
-                                                                  str(path))
+            found[str(path.relative_to(FIXTURES))] = analyse(source, str(path))
         return found
 
     pruned = all_findings()

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cli_run import keras_reuse
-from flake8_keras_reuse import config
+from flake8_keras_reuse.command import config
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,7 +23,7 @@ def test_layer_table_is_what_the_script_writes():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     table = README.split("layer-categories:begin")[1].split("layer-categories:end")[0]
-    catalog = json.loads((ROOT / "flake8_keras_reuse" / "layers.json").read_text("utf-8"))
+    catalog = json.loads((ROOT / "flake8_keras_reuse" / "knowledge" / "layers.json").read_text("utf-8"))
     for name in catalog["layers"]:
         assert f"`{name}`" in table, name
 

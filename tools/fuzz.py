@@ -1155,9 +1155,18 @@ def innermost_plugin_frame(exc):
     return f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}"
 
 
+def check_safely(tree, source, filename):
+    """The plugin's findings for one source as (line, col, "KRxxx message"), on the checker's
+    deep-stack thread, with its own errors raised (never KR900)."""
+    from flake8_keras_reuse import api
+    from flake8_keras_reuse.rules import text
+
+    found = api.on_deep_stack(api.analyse_unsafely, tree, source, filename)
+    return [(f.line, f.col, text(f)) for f in found]
+
+
 def check_source(source, filename):
-    """Run the plugin's `check_safely` (errors raise) on one source; an Outcome."""
-    from flake8_keras_reuse.checker import check_safely
+    """Run the plugin (errors raise) on one source; an Outcome."""
 
     log = budget_log()
     before = log.spent
@@ -1179,15 +1188,15 @@ def check_source(source, filename):
 
 
 class _MeasuredBudget:
-    """Stands in for forward.Budget when `measure_budget()` is on: remembers the last budget
+    """Stands in for walk.Budget when `measure_budget()` is on: remembers the last budget
     made, so that the share of it a file used can be read afterwards."""
 
     last = None
 
 
 def measure_budget():
-    """Record how much of its work budget each file uses (forward.Budget, subclassed)."""
-    from flake8_keras_reuse import forward
+    """Record how much of its work budget each file uses (walk.Budget, subclassed)."""
+    from flake8_keras_reuse.core import walk as forward
 
     base = getattr(forward, "Budget", None)
     if base is None or getattr(base, "_fuzz_measured", False):
@@ -1252,20 +1261,22 @@ def flake8_stdin(folder, name):
 
 WORKER = r"""
 import ast, json, os, sys
-from flake8_keras_reuse.checker import check_safely
+from flake8_keras_reuse import api
+from flake8_keras_reuse.rules import text
 folder, names = sys.argv[1], sys.argv[2:]
 out = {}
 for name in names:
     path = os.path.join(folder, name)
     with open(path, encoding="utf-8", newline="") as handle:
         source = handle.read()
-    out[name] = [list(f) for f in check_safely(ast.parse(source), source, path)]
+    found = api.on_deep_stack(api.analyse_unsafely, ast.parse(source), source, path)
+    out[name] = [[f.line, f.col, text(f)] for f in found]
 print(json.dumps(out))
 """
 
 
 def hashseed_findings(folder, names, hashseed):
-    """{name: [(row, col, message)]} from check_safely in a process with this PYTHONHASHSEED."""
+    """{name: [(row, col, message)]} from the plugin in a process with this PYTHONHASHSEED."""
     env = dict(os.environ, PYTHONHASHSEED=str(hashseed), KERAS_REUSE_RAISE="1")
     proc = subprocess.run([sys.executable, "-c", WORKER, folder, *names], cwd=folder,
                           capture_output=True, text=True, timeout=600, env=env)

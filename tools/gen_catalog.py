@@ -28,7 +28,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "catalog"
-PLUGIN_CATALOG = HERE.parent / "flake8_keras_reuse" / "layers.json"
+PLUGIN_CATALOG = HERE.parent / "flake8_keras_reuse" / "knowledge" / "layers.json"
 
 # Keras flavours: the module to introspect and the public namespaces that hold its layers.
 FLAVOURS = {

@@ -65,7 +65,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     exclude = {e for e in args.exclude.split(",") if e}
 
-    from flake8_keras_reuse.checker import check_safely
+    from fuzz import check_safely
 
     log = fuzz.budget_log()
     fuzz.measure_budget()

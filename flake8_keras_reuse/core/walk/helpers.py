@@ -7,7 +7,7 @@ applied at each call site. Objects and graphs the helper makes are made anew at 
 import ast
 from dataclasses import dataclass, field
 
-from .objects import SELF, Built, Env, Func, Symbolic
+from .values import SELF, Built, Env, Func, Symbolic
 from .graphs import _COPIES_PER_STEP, _rename_graphs
 from .paths import Ctx, State, conflict, join
 

@@ -7,6 +7,7 @@ never matches.
 """
 import ast
 import re
+from ..knowledge.keras_api import MODEL_FUNCTIONS
 
 MATCH = getattr(ast, "Match", ())
 TRY_STAR = getattr(ast, "TryStar", ())
@@ -107,8 +108,6 @@ def terminal_name(func):
     return None
 
 
-# Keras functions that return a model object (resolution confirms they are Keras's).
-MODEL_FUNCTIONS = frozenset({"load_model", "clone_model"})
 
 
 def makes_object(func):

@@ -14,11 +14,9 @@ import ast
 from .owners import attribute_aliases
 from .syntax import (FUNCTIONS, blocks, bound_names, class_like, instance_assignments,
                      is_self_attr)
+from ..knowledge.keras_api import ENTRY_METHODS, FILLED_BY_KERAS
 
 MAX_DEPTH = 8  # helper methods followed from call()
-# Arguments Keras's __call__ passes on by itself when the caller does not: the default of
-# `call(self, x, training=None)` is not what runs.
-_FILLED_BY_KERAS = ("training", "mask")
 _UNKNOWN = object()  # a value that is not a known constant; as a truth: undecided
 
 
@@ -36,11 +34,11 @@ class Composite:
     def footprint(self, site):
         """The layer attributes one call (`site`, an ast.Call of an instance) may use, or
         None when that cannot be followed."""
-        call = self.methods.get("call")
+        call = self.methods.get(ENTRY_METHODS[0])
         bound = None if call is None else _bind(call, site.args, site.keywords, {})
         if bound is None:
             return None
-        for name in _FILLED_BY_KERAS:
+        for name in FILLED_BY_KERAS:
             if not any(k.arg == name for k in site.keywords):
                 bound[name] = _UNKNOWN
         walk = _Walk(self)
@@ -67,7 +65,7 @@ def composites(assigns, module_classes, class_methods):
         if len(names) == 1 and None not in names:
             classdef = module_classes[next(iter(names))]
             methods = class_methods(classdef, module_classes)
-            if "call" in methods:
+            if ENTRY_METHODS[0] in methods:
                 found[attr] = Composite(_same_module_bases(classdef, module_classes), methods)
     return found
 

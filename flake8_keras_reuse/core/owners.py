@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass
 
 from .syntax import blocks, is_self_attr, makes_object, terminal_name
+from ..knowledge.keras_api import SEQUENTIAL
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
         else:
             own = list(_own_nodes(node))
         in_sequential = {id(sub.args[0]) for sub in own
-                         if isinstance(sub, ast.Call) and _callee_name(sub) == "Sequential"
+                         if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL
                          and sub.args}
         for sub in own:
             if _repeated_list(sub) is not None:  # [Layer()] * n: one instance in n slots
@@ -77,7 +78,7 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
                                                  elt.id, "the same collection", elt.lineno))
                         seen.add(elt.id)
             elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
-                model = _layers_of(sub.args[0]) if _callee_name(sub) == "Sequential" \
+                model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL \
                     and sub.args else None
                 if model in built:  # `Sequential(model_a.layers[:-1])`: model_a keeps them too
                     found.append(Binding(sub.lineno, sub.col_offset, built[model],

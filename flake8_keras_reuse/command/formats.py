@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Dict, List
 from urllib.parse import quote
 
-from . import __version__
-from .lint import Finding
-from .messages import DOCS, RULES
+from .. import __version__
+from .lint import Row
+from ..rules import DOCS, RULES
 
 TOOL = "keras-reuse"
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -23,16 +23,16 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
 HOMEPAGE = DOCS.rstrip("#")
 
 
-def location(finding: Finding) -> str:
+def location(finding: Row) -> str:
     cell = f"cell {finding.cell}:" if finding.cell is not None else ""
     return f"{finding.path}:{cell}{finding.line}:{finding.col}"
 
 
-def text(findings: List[Finding]) -> str:
+def text(findings: List[Row]) -> str:
     return "".join(f"{location(f)}: {f.text}\n" for f in findings)
 
 
-def as_json(findings: List[Finding]) -> str:
+def as_json(findings: List[Row]) -> str:
     rows = []
     for f in findings:
         rule = RULES.get(f.code)
@@ -44,7 +44,7 @@ def as_json(findings: List[Finding]) -> str:
     return json.dumps(rows, indent=2) + "\n"
 
 
-def github(findings: List[Finding]) -> str:
+def github(findings: List[Row]) -> str:
     out = []
     for f in findings:
         title = f"{TOOL} ({f.code or 'error'})"
@@ -63,7 +63,7 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def sarif(findings: List[Finding]) -> str:
+def sarif(findings: List[Row]) -> str:
     rules = list(RULES.values())
     index = {rule.code: i for i, rule in enumerate(rules)}
     results, notifications = [], []
@@ -102,7 +102,7 @@ def sarif(findings: List[Finding]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def _sarif_location(f: Finding) -> Dict:
+def _sarif_location(f: Row) -> Dict:
     if os.path.isabs(f.path):
         artifact = {"uri": Path(f.path).as_uri()}
     else:
@@ -111,7 +111,7 @@ def _sarif_location(f: Finding) -> Dict:
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
-def statistics(findings: List[Finding]) -> str:
+def statistics(findings: List[Row]) -> str:
     """flake8's --statistics: per code, how many, and the first message."""
     counts = Counter()
     first = {}

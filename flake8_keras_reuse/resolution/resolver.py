@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from astroid import nodes
 
-from . import catalog
+from ..knowledge import catalog
+from ..knowledge.keras_api import CATEGORY_STRENGTH, VARIABLE_MAKERS
 
 MAX_DEPTH = 25  # how far one resolution may chase names, re-exports, factories and bases
 
@@ -224,7 +225,7 @@ class Resolver:
             best = None
             for cls in self._project_mro(classdef):
                 for held in self._kept(cls, depth):
-                    if best is None or _STRENGTH[held.layer.category] > _STRENGTH[best[1]]:
+                    if best is None or CATEGORY_STRENGTH[held.layer.category] > CATEGORY_STRENGTH[best[1]]:
                         best = (held.layer.name, held.layer.category)
                 if (best is None or best[1] == "table") and _creates_variables(cls):
                     best = ("variable of its own", "weights")
@@ -242,7 +243,7 @@ class Resolver:
             for assign in assigns:
                 for value in _elements(_assigned_value(assign)):
                     for held in self.instance_classes(value, depth + 1) or ():
-                        if held.layer.category in _STRENGTH:
+                        if held.layer.category in CATEGORY_STRENGTH:
                             yield held
 
     def layer_base(self, classdef, seen=None):
@@ -369,8 +370,6 @@ def _lookup(name):
         return None
 
 
-_STRENGTH = {"table": 1, "weights": 2, "stats": 3}
-_VARIABLE_MAKERS = frozenset({"add_weight", "add_variable"})
 
 
 _NO_INDEX = object()
@@ -428,7 +427,7 @@ def _creates_variables(cls):
     for method in cls.mymethods():
         for call in method.nodes_of_class(nodes.Call):
             func = call.func
-            if isinstance(func, nodes.Attribute) and func.attrname in _VARIABLE_MAKERS \
+            if isinstance(func, nodes.Attribute) and func.attrname in VARIABLE_MAKERS \
                     and isinstance(func.expr, nodes.Name) and func.expr.name == _first_arg(method):
                 return True
     return False

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
-from .options import LAYER_OPTIONS, split_list
+from ..options import LAYER_OPTIONS, split_list
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,16 +12,13 @@ is a model of its own.
 import dataclasses
 from dataclasses import dataclass
 
-from .objects import Built, Symbolic
-from .syntax import terminal_name
+from .values import Built, Symbolic
+from ..syntax import terminal_name
+from ...knowledge.keras_api import SEQUENTIAL
 
-# What starts a graph: keras.Input(), and TF1's placeholders (tf.compat.v1.placeholder).
-_GRAPH_INPUTS = frozenset({"Input", "placeholder"})
 # A tensor's calls are copied into each tensor made from it (C-level set copies, far cheaper
 # than a step of the walk): they cost the budget this many to a step.
 _COPIES_PER_STEP = 64
-# Constructions that make a model of the outputs they are given.
-_MODELS = frozenset({"Model", "Functional"})
 
 
 def _order(graph):
@@ -134,7 +131,7 @@ class _Method:
 
 
 def _is_sequential(built):
-    return terminal_name(built.node.func) == "Sequential"
+    return terminal_name(built.node.func) == SEQUENTIAL
 
 
 def _rename_graphs(graphs, renamed):

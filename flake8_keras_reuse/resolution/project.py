@@ -1,7 +1,7 @@
 """The linted project's own modules: where they live and their astroid trees.
 
 Only files under the project's roots are ever read, and never a module of the libraries in
-`DEPENDENCIES`, so results do not depend on what is installed and nothing installed is parsed.
+`knowledge.keras_api.NEVER_READ`, so results do not depend on what is installed and nothing installed is parsed.
 Modules are read, never imported or executed.
 """
 import ast
@@ -15,12 +15,8 @@ from contextlib import contextmanager
 from astroid import MANAGER, nodes
 from astroid.rebuilder import TreeRebuilder
 
-# Top-level packages that are recognised by name and must never be read (their classes are
-# decided from qualified names and the catalog).
-DEPENDENCIES = frozenset({
-    "keras", "tensorflow", "tf_keras", "torch", "jax", "jaxlib", "flax", "numpy",
-    "tensorflow_addons", "tensorflow_hub",
-})
+from ..knowledge.keras_api import NEVER_READ
+
 _CACHE_SIZE = 256  # parsed project modules kept per process
 _LOCATED_SIZE = 4096  # module name lookups kept per process
 _SETTLE_EVERY = 4  # project modules read between two freezes (each after a full collection)
@@ -290,7 +286,7 @@ class Project:
         """The astroid tree of a project module, or None (not in the project, unreadable)."""
         if modname == self.modname:
             return self.module
-        if modname.split(".")[0] in DEPENDENCIES:
+        if modname.split(".")[0] in NEVER_READ:
             return None
         path = self._locate(modname)
         if path is None:

@@ -13,14 +13,17 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from typing import List, Optional, Sequence
 
-from . import __version__, config, formats
-from .discover import DEFAULT_EXCLUDE, PathError, excluded, find_files, normalize_patterns
-from .lint import Finding, Linter
-from .options import LAYER_OPTIONS, extra_layers, split_list
+from .. import __version__
+from . import config, formats
+from .files import DEFAULT_EXCLUDE, PathError, excluded, find_files, normalize_patterns
+from ..api import raise_errors
+from ..findings import Settings
+from ..rules import internal_error
+from .lint import Linter, Row
+from ..options import LAYER_OPTIONS, extra_layers, split_list
 from .selection import Selection
 
 PROG = "keras-reuse"
-INTERNAL_ERROR_CODE = "KR900"
 
 
 class UsageError(Exception):
@@ -87,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-class Settings:
+class Choices:
     """Command line over configuration over defaults, by flake8's option names."""
 
     def __init__(self, args: argparse.Namespace, cfg: config.Config):
@@ -118,7 +121,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{PROG}: error: no such file or folder: {exc}", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001 - an internal error: say so, and fail the run
-        if os.environ.get("KERAS_REUSE_RAISE", "") not in ("", "0"):
+        if raise_errors():
             raise
         traceback.print_exc()
         print(f"{PROG}: internal error; please report it with the traceback above",
@@ -131,9 +134,10 @@ def run(args: argparse.Namespace) -> int:
         cfg = config.Config()
     else:
         cfg = config.load(args.config or config.find(os.getcwd()))
-    settings = Settings(args, cfg)
+    settings = Choices(args, cfg)
     linter = Linter(
-        extra=extra_layers({o.name: settings.get(o.name) for o in LAYER_OPTIONS}),
+        settings=Settings(layers=extra_layers({o.name: settings.get(o.name)
+                                               for o in LAYER_OPTIONS})),
         selection=Selection(settings.get("select"), settings.get("ignore"),
                             settings.get("extend-select"), settings.get("extend-ignore")),
         disable_noqa=bool(settings.get("disable-noqa", False)))
@@ -158,12 +162,12 @@ def run(args: argparse.Namespace) -> int:
     _write(report, args.output_file)
     if stats:
         sys.stderr.write(stats)
-    if any(f.code == INTERNAL_ERROR_CODE for f in findings):
+    if any(f.code == internal_error.RULE.code for f in findings):
         return 2
     return 1 if findings else 0
 
 
-def _check(linter: Linter, files: List[str], jobs) -> List[Finding]:
+def _check(linter: Linter, files: List[str], jobs) -> List[Row]:
     """Findings for every file, in file order; -j N gives the very same list as -j 1."""
     if jobs == "auto":
         jobs = os.cpu_count() or 1

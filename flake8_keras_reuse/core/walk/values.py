@@ -7,6 +7,7 @@ else is unknown (None), and unknown never makes a finding.
 """
 import ast
 from dataclasses import dataclass, field
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Reuse:
     separate: bool = False  # the earlier calls are in graphs this one never meets: two models
     graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
     calls: tuple = field(default=(), compare=False)  # (this call, the earlier calls) in a graph
+    end_line: Optional[int] = field(default=None, compare=False)  # where the call site ends
+    end_col: Optional[int] = field(default=None, compare=False)
 
 
 class Env(dict):

@@ -7,14 +7,11 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-# Categories whose reuse is reported, and by which code (see messages.py). The categories are
-# derived from real Keras by tools/gen_catalog.py, which documents each.
-REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002", "model": "KR002"}
+from .keras_api import (APPLICATIONS_PACKAGE, MODEL_CLASSES, MODEL_FUNCTION_PACKAGES,
+                        MODEL_FUNCTIONS)
+
 # A functional or Sequential model used as a layer: it holds every weight of its layers.
 MODEL = "model"
-_MODELS = frozenset({"Model", "Sequential", "Functional"})
-# Functions that return a model: keras.models.load_model, keras.saving.load_model, clone_model.
-_MODEL_FUNCTIONS = frozenset({"load_model", "clone_model"})
 # Categories whose instance holds state a second owner or a rebuild would get wrong.
 STATEFUL = frozenset({"stats", "weights", "table"})
 # Categories whose instance two owners would share (KR004): a model holds its layers' state.
@@ -61,7 +58,7 @@ def harmless_name(name):
         return False
     category = entry["category"]
     categories = category.values() if isinstance(category, dict) else [category]
-    return not any(c in REPORTED for c in categories)
+    return not any(c in OWNED for c in categories)
 
 
 def is_keras_name(qname):
@@ -87,11 +84,11 @@ def keras_layer(qname, extra=None):
         for configured, category in extra.items():
             if configured.rsplit(".", 1)[-1] == name and is_keras_name(configured):
                 return LayerClass(name, category)
-    if name in _MODELS:
+    if name in MODEL_CLASSES:
         return LayerClass(name, MODEL)
-    if name in _MODEL_FUNCTIONS and ("models" in parts[:-1] or "saving" in parts[:-1]):
+    if name in MODEL_FUNCTIONS and MODEL_FUNCTION_PACKAGES.intersection(parts[:-1]):
         return LayerClass("Model", MODEL)
-    if "applications" in parts[:-1] and name[:1].isupper():
+    if APPLICATIONS_PACKAGE in parts[:-1] and name[:1].isupper():
         # keras.applications.ResNet50(...) and friends build a functional model with weights.
         return LayerClass(name, MODEL)
     # Layer classes are public under a `layers` package (keras.layers, keras.src.layers.x.y,

@@ -18,15 +18,15 @@ graphs.py the functional and Sequential graphs.
 import ast
 import itertools
 
-from . import footprints, owners
-from .graphs import _GRAPH_INPUTS, _MODELS, Graphs, _is_sequential, _Method
-from .objects import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
+from .. import footprints, owners
+from .graphs import Graphs, _is_sequential, _Method
+from .values import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
 from .paths import Conditions, Ctx, Record, State, conflict
-from .summaries import Summaries
-from .syntax import (MATCH, TRY, bound_names, class_like, instance_assignments, is_self_attr,
+from .helpers import Summaries
+from ..syntax import (MATCH, TRY, bound_names, class_like, instance_assignments, is_self_attr,
                      terminal_name)
-
-ENTRY_METHODS = ("call",)
+from ...knowledge.keras_api import (ENTRY_METHODS, EXPECTS_ERROR, GRAPH_INPUTS, GRAPH_MODELS,
+                                     KEEPING_METHODS, PROPERTY_DECORATORS, SEQUENTIAL)
 
 
 class BudgetSpent(Exception):
@@ -222,7 +222,9 @@ class _Walk(Summaries, Graphs):
             self.reuses.setdefault(key, Reuse(
                 slot, site.lineno, site.col_offset, first.lineno, not earlier, via, same, shown,
                 listed, graphs=(graphs, tuple(r.graphs for r in earlier)),
-                calls=(call, tuple((id(r.site), slot) for r in earlier))))
+                calls=(call, tuple((id(r.site), slot) for r in earlier)),
+                end_line=getattr(site, "end_lineno", None),
+                end_col=getattr(site, "end_col_offset", None)))
         state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
         return call
 
@@ -568,7 +570,7 @@ class _Walk(Summaries, Graphs):
     def _call(self, node, env, state, ctx):
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
             return self._self_attribute(node.args[1].value, state, ctx, node)  # self.<name>
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _KEEPING \
+        if isinstance(node.func, ast.Attribute) and node.func.attr in KEEPING_METHODS \
                 and _on_self(node.func.value, env):
             # `self.blocks.append(Dense(4))`: built once and kept, like `self.x = Dense(4)`
             for arg in node.args:
@@ -584,7 +586,7 @@ class _Walk(Summaries, Graphs):
             if isinstance(wrapped, (Slot, Built, Func)):
                 return wrapped
             return None
-        if terminal_name(node.func) == "Sequential" and node.args \
+        if terminal_name(node.func) == SEQUENTIAL and node.args \
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
             # Each listed layer runs when the model runs: listing one twice calls it twice;
             # listing it in two models makes two owners.
@@ -608,14 +610,14 @@ class _Walk(Summaries, Graphs):
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
         graphs, upstream = None, frozenset()
         tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
-        if self.graph and terminal_name(node.func) in _GRAPH_INPUTS:
+        if self.graph and terminal_name(node.func) in GRAPH_INPUTS:
             graphs = frozenset({self._new_graph()})
             if terminal_name(node.func) == "placeholder":
                 self.placeholders.add(next(iter(graphs)))
         elif self.graph and not class_like(node.func):
             graphs = frozenset(g for a in tensors for g in a.graphs) or None
             upstream = frozenset(c for a in tensors for c in a.calls)
-        elif self.graph and terminal_name(node.func) in _MODELS:
+        elif self.graph and terminal_name(node.func) in GRAPH_MODELS:
             self._model(args, kwargs)
         if isinstance(callee, (Slot, Built)):
             call = self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
@@ -627,7 +629,7 @@ class _Walk(Summaries, Graphs):
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
         elif callee is None and self.graph and class_like(node.func) \
-                and terminal_name(node.func) not in _GRAPH_INPUTS:
+                and terminal_name(node.func) not in GRAPH_INPUTS:
             # In a graph body a construction is an object of its own, made at each evaluation
             # (`return keras.Model(...)` from a builder makes a new model per call).
             return self._new_built(node, "", ctx)
@@ -690,7 +692,7 @@ def _lambda_attributes(assigns):
 def _is_property(func):
     for dec in func.decorator_list:
         name = dec.attr if isinstance(dec, ast.Attribute) else getattr(dec, "id", None)
-        if name in ("property", "cached_property"):
+        if name in PROPERTY_DECORATORS:
             return True
     return False
 
@@ -745,8 +747,6 @@ def _param_keys(func, call, env):
     return keys
 
 
-# Methods of a container kept on self that store what they are given.
-_KEEPING = frozenset({"append", "extend", "insert", "add", "setdefault", "update"})
 
 
 def _on_self(node, env):
@@ -758,13 +758,11 @@ def _on_self(node, env):
     return False
 
 
-_EXPECTS_ERROR = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises",
-                            "assert_raises", "assert_raises_regex"})
 
 
 def _expects_error(expr):
     """`self.assertRaises(E)`, `pytest.raises(E)` and the like: a block expected to raise."""
-    return isinstance(expr, ast.Call) and terminal_name(expr.func) in _EXPECTS_ERROR
+    return isinstance(expr, ast.Call) and terminal_name(expr.func) in EXPECTS_ERROR
 
 
 def _known_truth(test, env):

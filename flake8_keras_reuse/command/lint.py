@@ -1,7 +1,7 @@
 """One file through the `keras-reuse` command: read, decode, parse, check, select, `# noqa`.
 
-The check is the flake8 plugin's own (`checker.check_safely`) on the same text flake8 would give
-it, so both front ends report the same findings. What flake8 reports as E902/E999 (a file that
+The check is the flake8 plugin's own (`api.analyse`) on the same text flake8 would give it, so
+both front ends report the same findings, kept as data (`Row.finding`) and rendered here. What flake8 reports as E902/E999 (a file that
 cannot be read, decoded or parsed) is reported here too, as one finding without a code that no
 selection or `# noqa` hides: the file was not checked, and silence would look like a clean file.
 """
@@ -9,31 +9,36 @@ import ast
 import io
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import List, Optional
 
+from ..api import analyse
+from ..findings import Finding, Settings
+from ..rules import render
 from . import notebook
-from .checker import check_safely
 from .noqa import Noqa
 from .selection import Selection
-from .syntax import source_lines
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
 
 @dataclass(frozen=True)
-class Finding:
+class Row:
+    """One line of the command's report: a finding (or a file that could not be checked) where
+    the user sees it."""
+
     path: str  # as shown to the user
     line: int  # from 1; within its cell for a notebook
     col: int  # from 1, in UTF-8 bytes of the line, as flake8 counts
     char_col: int  # from 1, in characters
     code: Optional[str]  # None: the file could not be read, decoded or parsed
-    text: str  # "KR001 ..." or "SyntaxError: ..."
+    message: str  # the finding's message without its code, or "SyntaxError: ..."
     cell: Optional[int] = None  # the notebook cell, from 1
+    finding: Optional[Finding] = None  # the analysis's record; None for an unreadable file
 
     @property
-    def message(self) -> str:
-        """The text without its leading code."""
-        return self.text[len(self.code) + 1:] if self.code else self.text
+    def text(self) -> str:
+        """The message with its leading code, as flake8 shows it."""
+        return f"{self.code} {self.message}" if self.code else self.message
 
 
 class Unreadable(Exception):
@@ -42,19 +47,19 @@ class Unreadable(Exception):
 
 @dataclass(frozen=True)
 class Linter:
-    extra: Dict[str, str] = field(default_factory=dict)  # options.extra_layers
+    settings: Settings = field(default_factory=Settings)  # the layer options
     selection: Selection = field(default_factory=Selection)
     disable_noqa: bool = False
 
-    def lint_path(self, path: str) -> List[Finding]:
+    def lint_path(self, path: str) -> List[Row]:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            return [Finding(path, 1, 1, 1, None, f"{type(exc).__name__}: {exc.strerror or exc}")]
+            return [Row(path, 1, 1, 1, None, f"{type(exc).__name__}: {exc.strerror or exc}")]
         return self.lint_bytes(data, path)
 
-    def lint_bytes(self, data: bytes, path: str) -> List[Finding]:
+    def lint_bytes(self, data: bytes, path: str) -> List[Row]:
         """Findings for one file's bytes; `path` names it (and finds its sibling modules)."""
         is_notebook = path.endswith(NOTEBOOK_SUFFIX)
         book = None
@@ -69,31 +74,33 @@ class Linter:
                 return []
             tree = _parse(source)
         except notebook.NotebookError as exc:
-            return [Finding(path, 1, 1, 1, None, f"NotebookError: {exc}")]
+            return [Row(path, 1, 1, 1, None, f"NotebookError: {exc}")]
         except Unreadable as exc:
             line, col, text = exc.args
             cell = None
             if book is not None:
                 cell, line = book.locate(line)
-            return [Finding(path, line, col, col, None, text, cell)]
-        found = []
+            return [Row(path, line, col, col, None, text, cell)]
+        rows = []
         lines = None
-        for line, col, text in check_safely(tree, source, path, self.extra):
-            code = text.split(" ", 1)[0]
+        locate = book.locate if book is not None else None
+        for finding in analyse(source, path, self.settings, tree=tree):
+            code = finding.code
             if not self.selection.reports(code):
                 continue
-            if not self.disable_noqa and noqa.silences(code, line):
+            if not self.disable_noqa and noqa.silences(code, finding.line):
                 continue
             if lines is None:
-                lines = source_lines(source)
+                lines = source.split("\n")
+            line, col = finding.line, finding.col
             line_text = lines[line - 1] if 0 < line <= len(lines) else ""
             char_col = len(line_text.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
             cell = None
             if book is not None:
-                text = notebook.relabel(text, book)
                 cell, line = book.locate(line)
-            found.append(Finding(path, line, col + 1, char_col, code, text, cell))
-        return found
+            rows.append(Row(path, line, col + 1, char_col, code, render(finding, locate), cell,
+                            finding))
+        return rows
 
 
 def _decode(data: bytes, is_notebook: bool = False) -> str:

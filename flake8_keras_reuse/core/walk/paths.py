@@ -13,7 +13,7 @@ exclude each other); a condition is only a fact when nothing on the path can cha
 import ast
 from dataclasses import dataclass
 
-from .syntax import MATCH, blocks, bound_names, self_name
+from ..syntax import MATCH, blocks, bound_names, self_name
 
 # Call records kept per slot; more only repeat what the first ones prove.
 MAX_RECORDS = 8

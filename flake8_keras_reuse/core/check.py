@@ -1,0 +1,120 @@
+"""One file's check: the syntax passes first (the forward walks, the bindings), then
+resolution of what they found, then the rules' decisions.
+
+Most files have nothing to resolve; only those pay for astroid.
+"""
+from __future__ import annotations
+
+import ast
+import logging
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+from ..findings import Finding, Settings
+from ..knowledge import catalog
+from ..rules import built_in_call, reused_layer, text, two_owners
+from . import owners, walk
+from .index import FileFacts, index, self_param
+from .syntax import instance_assignments, terminal_name
+from .walk.paths import Conditions
+
+LOG = logging.getLogger("flake8.keras_reuse")  # shown by `flake8 --verbose`
+
+# (class, its reuses, its constructions in call()) per Keras-looking class of the file.
+ClassWork = Tuple[ast.ClassDef, list, List[ast.Call]]
+# (reuses in graph code, second bindings) per body.
+ScopeWork = Tuple[list, list]
+
+
+def check(tree: ast.Module, source: str, filename: str,
+          settings: Settings = Settings()) -> List[Finding]:
+    """Findings for one file, in line order."""
+    facts = FileFacts.read(source)
+    found = index(tree, facts)
+    budget = walk.Budget(len(facts.lines))
+    conditions = Conditions(walrus=facts.walrus)
+    by_name = {c.name: c for c in found.classes}
+    class_work: List[ClassWork] = []
+    for classdef in found.models:
+        assigns = instance_assignments(classdef)
+        try:
+            reuses, constructions = walk.find_reuses(
+                classdef, by_name, budget, found.functions, conditions, assigns)
+        except walk.BudgetSpent:
+            break
+        if reuses:
+            harmless = _harmless_attributes(assigns)
+            reuses = [r for r in reuses if r.slot not in harmless]
+        constructions = [c for c in constructions
+                         if not catalog.harmless_name(terminal_name(c.func))]
+        if reuses or constructions:
+            class_work.append((classdef, reuses, constructions))
+    graphs = [] if budget.spent else [
+        scope.node for scope in found.scopes
+        if found.graph and (isinstance(scope.node, ast.Module) or (
+            scope.results and facts.mentions_graph(scope.node)))]
+    scope_work: List[ScopeWork] = [
+        (walk.find_graph_reuses(graphs, found.functions, budget, conditions), [])]
+    for scope in found.scopes:
+        if scope.constructed or scope.copied or found.repeats:
+            scope_work.append(([], owners.bindings(scope.node, facts.lines, found.repeats,
+                                                   self_param(scope))))
+    if budget.spent:
+        LOG.info("%s: the file's work budget ran out; classes and bodies after that point "
+                 "were not checked", filename)
+    if not class_work and not any(r or b for r, b in scope_work):
+        return []
+    from ..resolution import Resolution  # astroid, only for files with candidates
+
+    with Resolution(tree, source, filename, settings.layers,
+                    _asked(class_work, scope_work)) as resolution:
+        return _decide(resolution, class_work, scope_work)
+
+
+def _decide(resolution, class_work: Sequence[ClassWork],
+            scope_work: Sequence[ScopeWork]) -> List[Finding]:
+    """Each candidate's resolved class handed to the rule that decides its code."""
+    found: Dict[Tuple[int, int, str], Finding] = {}
+
+    def add(finding):
+        if finding is not None:  # one finding per position and text, as flake8 shows them
+            found.setdefault((finding.line, finding.col, text(finding)), finding)
+
+    for classdef, reuses, constructions in class_work:
+        cls = resolution.classdef(classdef)
+        if cls is None or not resolution.is_keras_class(cls):
+            continue
+        for reuse in reuses:
+            add(reused_layer.decide(reuse, resolution.held(cls, reuse.slot)))
+        for call in constructions:
+            add(built_in_call.decide(call, terminal_name(call.func),
+                                           resolution.held_by_call(call)))
+    for reuses, bound in scope_work:
+        for reuse in reuses:
+            add(reused_layer.decide(reuse, resolution.held_by_call(reuse.slot[1])))
+        for binding in bound:
+            add(two_owners.decide(binding, resolution.held_by_call(binding.instance),
+                                        resolution.keeps_argument))
+    return [found[key] for key in sorted(found)]
+
+
+def _asked(class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]) -> List[ast.AST]:
+    """The calls `_decide` will ask about (attributes are read from their assignments)."""
+    asked: List[ast.AST] = [call for _, _, constructions in class_work for call in constructions]
+    for reuses, bound in scope_work:
+        asked.extend(reuse.slot[1] for reuse in reuses)
+        for binding in bound:
+            asked.append(binding.instance)
+            if binding.owner_class is not None:
+                asked.append(binding.owner_class)
+    return asked
+
+
+def _harmless_attributes(assigns: Dict) -> set:
+    """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
+    def harmless(value: ast.AST) -> bool:
+        if isinstance(value, ast.Constant):
+            return value.value is None
+        return isinstance(value, ast.Call) and catalog.harmless_name(
+            terminal_name(value.func))
+
+    return owners.attributes_always(assigns, harmless)

@@ -1,0 +1,52 @@
+"""The records every layer shares: what the analysis is given (`Settings`) and what it finds
+(`Finding`), as plain data. Rendering a finding as text is the rules' job (`rules.render`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user configured for the analysis (the `keras-reuse-*-layers` options)."""
+
+    # Qualified class name -> layer category ("stats", "weights", "table", "harmless").
+    layers: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place a finding's message names: the first call, binding or owner."""
+
+    line: int
+    col: Optional[int] = None
+    role: str = "first"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Room for an automatic fix: text edits as (line, col, end_line, end_col, new text)."""
+
+    description: str
+    edits: Tuple[Tuple[int, int, int, int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: a code at a position, with the fields its message is made of."""
+
+    code: str  # "KR001"
+    line: int  # from 1
+    col: int  # from 0, in UTF-8 bytes of the line, as flake8 counts
+    kind: str  # which of the rule's messages: rules/<rule>.py's MESSAGES keys
+    args: Mapping[str, str] = field(default_factory=dict, hash=False)  # the message's fields
+    related: Tuple[Related, ...] = ()  # places the message names, in its order
+    end_line: Optional[int] = field(default=None, compare=False)
+    end_col: Optional[int] = field(default=None, compare=False)
+    severity: str = "error"
+    fix: Optional[Fix] = None
+
+    @property
+    def first_line(self) -> Optional[int]:
+        return next((r.line for r in self.related if r.role == "first"), None)

@@ -1,0 +1,87 @@
+"""KR001 and KR002: one layer instance called again in the same forward pass.
+
+KR001 is a layer with moving statistics (BatchNormalization): a bug, whatever the shapes.
+KR002 is a layer with weights, an embedding table or a whole model: a crash on another shape,
+or weight sharing to review. Either hands over to KR004 when the two calls are in two models.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..findings import Finding, Related
+from ..knowledge.keras_api import what_fails
+from . import two_owners
+from .base import Place, Rule, describe
+
+# Categories whose reuse is reported, and by which code. The categories are derived from real
+# Keras by tools/gen_catalog.py, which documents each.
+REPORTED = {"stats": "KR001", "weights": "KR002", "table": "KR002", "model": "KR002"}
+
+# What sharing does, per layer category, and the fix.
+CONSEQUENCES = {
+    "stats": "Its moving statistics would be shared: give each use its own instance.",
+    "weights": (
+        "Its weights are shared, and {fails}: give each use its own "
+        "instance, or mark deliberate weight tying with '# noqa: KR002'."
+    ),
+    "table": (
+        "Its table is shared by both uses: give each use its own instance, or mark deliberately "
+        "shared embeddings with '# noqa: KR002'."
+    ),
+    "model": (
+        "The model's weights are shared by both uses: build one model per use, or mark "
+        "deliberate Siamese sharing with '# noqa: KR002'."
+    ),
+}
+
+# How the reuse happens: a second call site, one site in a loop, or a second Sequential entry.
+SUBJECTS = {
+    "again": "'{attr}' ({cls}) is called again here{via}; first called {first:on}.",
+    "loop": (
+        "'{attr}' ({cls}) is called again on every pass of this loop{via} "
+        "(first called {first:on}, in its first pass)."
+    ),
+    "listed": "'{attr}' ({cls}) is listed again here, in the same model{via}; first used "
+              "{first:on}.",
+}
+
+
+def decide(reuse, held) -> Optional[Finding]:
+    """The finding for a second call (`Reuse`) of a layer of the resolved class `held`."""
+    code = REPORTED.get(held.layer.category) if held else None
+    if code is None:
+        return None
+    if reuse.separate:  # one instance in two models: two owners, not two calls in one pass
+        return two_owners.second_model(reuse, held)
+    # The same unchanged tensor through the same weights is a recomputation, not a second
+    # input sharing them; statistics, though, would still be updated twice.
+    if code == "KR002" and reuse.same_input:
+        return None
+    kind = "loop" if reuse.in_loop else "listed" if reuse.listed else "again"
+    return Finding(code, reuse.line, reuse.col, kind,
+                   args={"attr": reuse.shown, "cls": held.name, "layer": held.layer.name,
+                         "category": held.layer.category, "via": reuse.via},
+                   related=(Related(reuse.first_line),),
+                   end_line=reuse.end_line, end_col=reuse.end_col)
+
+
+def through(helper: str) -> str:
+    if not helper:
+        return ""
+    return " through a lambda" if helper == "<lambda>" else f" through {helper}()"
+
+
+def message(finding: Finding, first: Place) -> str:
+    args = finding.args
+    subject = SUBJECTS[finding.kind].format(attr=args["attr"], cls=describe(finding),
+                                            first=first, via=through(args["via"]))
+    consequence = CONSEQUENCES[args["category"]].format(fails=what_fails(args["layer"]))
+    return f"{subject} {consequence}"
+
+
+RULES = (
+    Rule("KR001", "reused-stats-layer", "A layer with moving statistics is called again",
+         "kr001-a-layer-with-moving-statistics-is-called-again", message),
+    Rule("KR002", "reused-weight-layer", "A layer with weights is called again",
+         "kr002-a-layer-with-weights-is-called-again", message),
+)
