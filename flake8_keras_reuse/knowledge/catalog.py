@@ -3,9 +3,12 @@
 The knowledge itself is data (`layers.json`); this module only reads it and recognises Keras's
 public and private spellings from the qualified name, so nothing of Keras is ever imported.
 """
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
 from .keras_api import (APPLICATIONS_PACKAGE, MODEL_CLASSES, MODEL_FUNCTION_PACKAGES,
                         MODEL_FUNCTIONS)
@@ -24,7 +27,7 @@ class LayerClass:
     category: str
 
 
-def _load():
+def _load() -> Tuple[Dict[str, Any], FrozenSet[str], FrozenSet[str]]:
     data = json.loads(resources.files(__package__).joinpath("layers.json").read_text("utf-8"))
     return data["layers"], frozenset(data["bases"]), frozenset(data["copies_layer_argument"])
 
@@ -32,13 +35,13 @@ def _load():
 _LAYERS, _BASES, _COPIES = _load()
 
 
-def copies_layer_argument(qname):
+def copies_layer_argument(qname: str) -> bool:
     """Whether a Keras class copies the layer it is given (Bidirectional) instead of keeping it."""
     entry = _LAYERS.get(qname.rsplit(".", 1)[-1])
     return is_keras_name(qname) and entry is not None and entry["class"] in _COPIES
 
 
-def flavour(qname):
+def flavour(qname: str) -> str:
     """Which Keras a qualified name comes from: tf_keras and tensorflow.python.keras are Keras 2;
     keras and tensorflow.keras are Keras 3 (TensorFlow's default since 2.16)."""
     parts = qname.split(".")
@@ -47,13 +50,13 @@ def flavour(qname):
     return "keras3"
 
 
-def harmless_name(name):
+def harmless_name(name: Optional[str]) -> bool:
     """Whether a class name is a Keras layer whose reuse is never reported, in every flavour.
 
     A syntax-only shortcut that saves resolving `self.drop = Dropout(0.1)`; a user class of the
     same name would only lose findings, never gain one.
     """
-    entry = _LAYERS.get(name)
+    entry = _LAYERS.get(name) if name is not None else None
     if entry is None:
         return False
     category = entry["category"]
@@ -61,7 +64,7 @@ def harmless_name(name):
     return not any(c in OWNED for c in categories)
 
 
-def is_keras_name(qname):
+def is_keras_name(qname: str) -> bool:
     """Whether a dotted name lives in Keras: keras, tf_keras, or any tensorflow...keras path."""
     parts = qname.split(".")
     if parts[0] == "tensorflow":
@@ -69,7 +72,7 @@ def is_keras_name(qname):
     return parts[0] in ("keras", "tf_keras")
 
 
-def keras_layer(qname, extra=None):
+def keras_layer(qname: str, extra: Optional[Mapping[str, str]] = None) -> Optional[LayerClass]:
     """The catalogued layer class a qualified name denotes, or None when it is not one.
 
     `extra` maps user-configured qualified names to categories and wins over the catalog.
@@ -102,7 +105,7 @@ def keras_layer(qname, extra=None):
     return LayerClass(entry["class"], category)
 
 
-def is_keras_base(qname):
+def is_keras_base(qname: str) -> bool:
     """Whether a class with this qualified name makes its subclasses Keras layers or models."""
     if not is_keras_name(qname):
         return False

@@ -3,9 +3,10 @@ their messages share."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Protocol, Tuple
 
 from ..findings import Finding
+from ..knowledge.catalog import LayerClass
 
 DOCS = "https://github.com/flake8-keras-reuse/flake8-keras-reuse#"
 
@@ -42,6 +43,63 @@ class Place:
         return f"{'in' if preposition == 'on' else preposition} cell {cell}, line {line}"
 
 
+# What the rules read of the analysis's records (core/walk/values.Reuse, core/owners.Binding,
+# resolution/resolver.Held): structural types, so the rules never import the core.
+class Held(Protocol):
+    """The resolved class of a layer: as the user wrote it, and the Keras class it is."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def layer(self) -> LayerClass: ...
+
+
+class Reuse(Protocol):
+    """A call site that runs a layer again (core/walk/values.Reuse)."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def col(self) -> int: ...
+    @property
+    def first_line(self) -> int: ...
+    @property
+    def in_loop(self) -> bool: ...
+    @property
+    def via(self) -> str: ...
+    @property
+    def same_input(self) -> bool: ...
+    @property
+    def shown(self) -> str: ...
+    @property
+    def listed(self) -> bool: ...
+    @property
+    def separate(self) -> bool: ...
+    @property
+    def end_line(self) -> Optional[int]: ...
+    @property
+    def end_col(self) -> Optional[int]: ...
+
+
+class Binding(Protocol):
+    """A second owner for one instance (core/owners.Binding)."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def col(self) -> int: ...
+    @property
+    def shown(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def first_line(self) -> int: ...
+    @property
+    def owner_class(self) -> object: ...
+    @property
+    def borrows_layers(self) -> bool: ...
+
+
 # What a layer of each category keeps, for the messages that are about the instance itself.
 STATE = {"stats": "moving statistics", "weights": "weights", "table": "table",
          "model": "weights"}
@@ -49,5 +107,5 @@ STATE = {"stats": "moving statistics", "weights": "weights", "table": "table",
 
 def describe(finding: Finding) -> str:
     """The class as the user wrote it, with the Keras class it derives from when they differ."""
-    cls, layer = finding.args["cls"], finding.args["layer"]
+    cls, layer = str(finding.args["cls"]), str(finding.args["layer"])
     return cls if cls == layer else f"{cls}, a {layer}"

@@ -5,11 +5,12 @@ tf.function rejects creating variables after the first trace.
 """
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 from ..findings import Finding
 from ..knowledge.catalog import STATEFUL
-from .base import STATE, Place, Rule, describe
+from .base import STATE, Held, Place, Rule, describe
 
 TEMPLATE = (
     "'{name}' ({cls}) is constructed inside the forward pass: every call makes new, "
@@ -18,7 +19,7 @@ TEMPLATE = (
 )
 
 
-def decide(call, name: str, held) -> Optional[Finding]:
+def decide(call: ast.Call, name: str, held: Optional[Held]) -> Optional[Finding]:
     """The finding for a construction `call` of `name` in the forward pass, of class `held`."""
     if not held or held.layer.category not in STATEFUL:
         return None
@@ -30,7 +31,7 @@ def decide(call, name: str, held) -> Optional[Finding]:
 
 def message(finding: Finding, first: Place) -> str:
     return TEMPLATE.format(name=finding.args["name"], cls=describe(finding),
-                           state=STATE[finding.args["category"]])
+                           state=STATE[str(finding.args["category"])])
 
 
 RULE = Rule("KR003", "layer-built-in-call",

@@ -11,7 +11,7 @@ from typing import Optional
 from ..findings import Finding, Related
 from ..knowledge.keras_api import what_fails
 from . import two_owners
-from .base import Place, Rule, describe
+from .base import Held, Place, Reuse, Rule, describe
 
 # Categories whose reuse is reported, and by which code. The categories are derived from real
 # Keras by tools/gen_catalog.py, which documents each.
@@ -46,10 +46,10 @@ SUBJECTS = {
 }
 
 
-def decide(reuse, held) -> Optional[Finding]:
+def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
     """The finding for a second call (`Reuse`) of a layer of the resolved class `held`."""
     code = REPORTED.get(held.layer.category) if held else None
-    if code is None:
+    if code is None or held is None:
         return None
     if reuse.separate:  # one instance in two models: two owners, not two calls in one pass
         return two_owners.second_model(reuse, held)
@@ -74,8 +74,9 @@ def through(helper: str) -> str:
 def message(finding: Finding, first: Place) -> str:
     args = finding.args
     subject = SUBJECTS[finding.kind].format(attr=args["attr"], cls=describe(finding),
-                                            first=first, via=through(args["via"]))
-    consequence = CONSEQUENCES[args["category"]].format(fails=what_fails(args["layer"]))
+                                            first=first, via=through(str(args["via"])))
+    consequence = CONSEQUENCES[str(args["category"])].format(
+        fails=what_fails(str(args["layer"])))
     return f"{subject} {consequence}"
 
 

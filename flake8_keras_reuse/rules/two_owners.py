@@ -6,11 +6,11 @@ KR001/KR002 when the two calls of a layer belong to two separate models.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from ..findings import Finding, Related
 from ..knowledge.catalog import OWNED
-from .base import STATE, Place, Rule, describe
+from .base import STATE, Binding, Held, Place, Reuse, Rule, describe
 
 MESSAGES = {
     "separate": (
@@ -33,7 +33,8 @@ MESSAGES = {
 }
 
 
-def decide(binding, held, keeps_argument) -> Optional[Finding]:
+def decide(binding: Binding, held: Optional[Held],
+           keeps_argument: Callable[[Any], bool]) -> Optional[Finding]:
     """The finding for a second binding (`owners.Binding`) of an instance of class `held`;
     `keeps_argument(call)` tells whether a constructor keeps what it is given."""
     if not held or held.layer.category not in OWNED:
@@ -47,7 +48,7 @@ def decide(binding, held, keeps_argument) -> Optional[Finding]:
                    related=(Related(binding.first_line),))
 
 
-def second_model(reuse, held) -> Finding:
+def second_model(reuse: Reuse, held: Held) -> Finding:
     """KR001/KR002's hand-over: the earlier calls of the layer are in another model."""
     return Finding("KR004", reuse.line, reuse.col, "separate",
                    args={"name": reuse.shown, "cls": held.name, "layer": held.layer.name,
@@ -61,8 +62,8 @@ def message(finding: Finding, first: Place) -> str:
     args = finding.args
     return MESSAGES[finding.kind].format(
         name=args["name"], cls=describe(finding), first=first, owner=args.get("owner"),
-        verb=args.get("verb"), model=args["name"].split(".")[0],
-        state=STATE[args["category"]])
+        verb=args.get("verb"), model=str(args["name"]).split(".")[0],
+        state=STATE[str(args["category"])])
 
 
 RULE = Rule("KR004", "two-owners", "One instance is bound to two owners",
