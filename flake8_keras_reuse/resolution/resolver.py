@@ -50,18 +50,15 @@ class Resolver:
             bases = self.referents(node.expr, depth + 1)
             if bases is None:
                 return None
-            found = []
-            for base in bases:
-                if isinstance(base, str):
-                    more = self._qualified(f"{base}.{node.attrname}", depth + 1)
-                elif isinstance(base, nodes.Module):
-                    more = self._member(base, node.attrname, depth + 1)
-                else:
-                    more = None
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
+            return _all(self._attribute(base, node.attrname, depth + 1) for base in bases)
+        return None
+
+    def _attribute(self, base, attr, depth):
+        """What `<base>.<attr>` names, for one referent of the base."""
+        if isinstance(base, str):
+            return self._qualified(f"{base}.{attr}", depth)
+        if isinstance(base, nodes.Module):
+            return self._member(base, attr, depth)
         return None
 
     def _star_imported(self, module, name, depth):
@@ -87,13 +84,7 @@ class Resolver:
         return found or None
 
     def _bindings(self, name, bindings, depth):
-        found = []
-        for binding in bindings:
-            more = self._binding(name, binding, depth + 1)
-            if more is None:
-                return None
-            found.extend(more)
-        return found
+        return _all(self._binding(name, binding, depth + 1) for binding in bindings)
 
     def _binding(self, name, binding, depth):
         if isinstance(binding, nodes.Import):
@@ -124,14 +115,10 @@ class Resolver:
                 continue
             found = [module]
             for attr in parts[cut:]:
-                step = []
-                for item in found:
-                    more = self._member(item, attr, depth + 1) if isinstance(item, nodes.Module) \
-                        else None
-                    if more is None:
-                        return None
-                    step.extend(more)
-                found = step
+                found = _all(self._member(item, attr, depth + 1)
+                             if isinstance(item, nodes.Module) else None for item in found)
+                if found is None:
+                    return None
             return found
         return [qname]
 
@@ -167,24 +154,12 @@ class Resolver:
                       for b in bindings]
             if not values or None in values:
                 return None
-            found = []
-            for value in values:
-                more = self.instance_classes(value, depth + 1)
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
+            return _all(self.instance_classes(value, depth + 1) for value in values)
         if isinstance(node, nodes.Call):
             callees = self.referents(node.func, depth + 1)
             if not callees:
                 return None
-            found = []
-            for callee in callees:
-                more = self._constructed(callee, depth + 1)
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
+            return _all(self._constructed(callee, depth + 1) for callee in callees)
         return None
 
     def _constructed(self, callee, depth):
