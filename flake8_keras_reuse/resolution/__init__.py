@@ -15,13 +15,16 @@ class Resolution:
     policy applied (project.settle_if_due), after the resolution's references are dropped."""
 
     def __init__(self, tree: ast.Module, source: str, filename: str,
-                 layers: Optional[Mapping[str, str]], asked: Iterable[ast.AST]) -> None:
+                 layers: Optional[Mapping[str, str]], asked: Iterable[ast.AST],
+                 walrus: bool = True) -> None:
+        """`walrus`: whether the file's text has a `:=` (core.index.FileFacts), so that its
+        tree must be built whole."""
         from astroid import nodes
 
         from .project import Project
         from .resolver import Resolver
 
-        project = Project(filename, tree, source, list(asked))
+        project = Project(filename, tree, source, list(asked), walrus)
         self.project = project
         self.resolver = Resolver(project, dict(layers) if layers else None)
         self._classes = {(c.lineno, c.name): c

@@ -68,14 +68,14 @@ def release(module):
                 setattr(node, table, {})
 
 
-def build(tree, source, modname, path, package, asked=()):
+def build(tree, source, modname, path, package, asked=(), walrus=True):
     """The astroid tree for an already parsed stdlib tree (no second parse, no transforms).
 
     Resolution reads callees, never call arguments, except where a node it will be asked about
     (`asked`: the linted file's constructions and call sites) sits inside them; every other
-    call is built without its arguments, which in Keras code are half the tree (and so half
-    the time and memory), and so are the kinds of expression it never reads (_Rebuilder). A
-    walrus binds a name inside an expression, so a file with one keeps all.
+    call is built without its arguments, which in Keras code are most of the tree, and so are
+    the kinds of expression it never reads (_Rebuilder). A walrus binds a name inside an
+    expression, so a file with one (`walrus`: the caller read its text) keeps all.
 
     Does the two steps of astroid's own post-build that need no inference: names imported with
     `from m import n` become locals, and `self.x = ...` in a method becomes an instance attribute.
@@ -83,7 +83,7 @@ def build(tree, source, modname, path, package, asked=()):
     by walking the statements ourselves: the rebuilder's own lists are private and changed
     shape between astroid 3 and 4.
     """
-    keep_all = ":=" in source
+    keep_all = walrus
     starts = sorted((n.lineno, n.col_offset) for n in asked)
     with _collector_paused():
         rebuilder = _Rebuilder(MANAGER, data=source)
@@ -254,7 +254,7 @@ class Project:
     _settled = False
     _loads = 0
 
-    def __init__(self, filename, tree, source, asked=()):
+    def __init__(self, filename, tree, source, asked=(), walrus=True):
         if not Project._settled:  # the first time astroid is imported and used
             Project._settled = True
             settle()
@@ -263,7 +263,7 @@ class Project:
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
         self.module = build(tree, source, self.modname, os.path.abspath(filename), package,
-                            asked)
+                            asked, walrus)
 
     def release(self):
         """Drop the linted file's tree, and free the project trees the cache dropped while this
@@ -342,6 +342,7 @@ def _read(path, modname):
         encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(True)).__next__)
         source = raw.decode(encoding)
         tree = ast.parse(source, filename=path)
-        return build(tree, source, modname, path, os.path.basename(path) == "__init__.py")
+        return build(tree, source, modname, path, os.path.basename(path) == "__init__.py",
+                     walrus=":=" in source)  # a project module's text, read here once
     except (SyntaxError, ValueError, UnicodeError, OSError, RecursionError, MemoryError):
         return None
