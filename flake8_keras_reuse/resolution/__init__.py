@@ -27,10 +27,11 @@ class Resolution:
         project = Project(filename, tree, source, list(asked), walrus)
         self.project = project
         self.resolver = Resolver(project, dict(layers) if layers else None)
-        self._classes = {(c.lineno, c.name): c
-                         for c in project.module.nodes_of_class(nodes.ClassDef)}
+        module = project.module
+        assert module is not None  # released on exit only
+        self._classes = {(c.lineno, c.name): c for c in module.nodes_of_class(nodes.ClassDef)}
         # A call and the call it makes (`Dense(8)(x)`) start together: key on the whole span.
-        self._calls = {_span(c): c for c in project.module.nodes_of_class(nodes.Call)}
+        self._calls = {_span(c): c for c in module.nodes_of_class(nodes.Call)}
         self._held: Dict[Tuple[int, Any], Any] = {}
 
     def __enter__(self) -> "Resolution":
@@ -50,7 +51,7 @@ class Resolution:
     def is_keras_class(self, cls: Any) -> bool:
         return self.resolver.is_keras_class(cls)
 
-    def held(self, cls: Any, attr: object) -> Any:
+    def held(self, cls: Any, attr: str) -> Any:
         """What `self.<attr>` of an astroid class holds (resolver.Held), or None."""
         key = (id(cls), attr)
         if key not in self._held:
