@@ -66,7 +66,7 @@ def check(tree: ast.Module, source: str, filename: str,
     from ..resolution import Resolution  # astroid, only for files with candidates
 
     with Resolution(tree, source, filename, settings.layers,
-                    _asked(class_work, scope_work)) as resolution:
+                    _asked(class_work, scope_work), facts.walrus) as resolution:
         return _decide(resolution, class_work, scope_work)
 
 

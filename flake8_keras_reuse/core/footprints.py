@@ -9,21 +9,28 @@ each test they decide taken one way. Anything it cannot follow (the instance or 
 on, `super()`, a nested def, recursion) makes the footprint unknown (None), and an unknown
 footprint never removes a finding.
 """
+from __future__ import annotations
+
 import ast
+from typing import (Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set,
+                    cast)
 
 from .owners import attribute_aliases
-from .syntax import (FUNCTIONS, blocks, bound_names, class_like, instance_assignments,
-                     is_self_attr)
+from .syntax import (FUNCTIONS, Assignment, Function, blocks, bound_names, class_like,
+                     instance_assignments, is_self_attr)
 from ..knowledge.keras_api import ENTRY_METHODS, FILLED_BY_KERAS
 
 MAX_DEPTH = 8  # helper methods followed from call()
-_UNKNOWN = object()  # a value that is not a known constant; as a truth: undecided
+_UNKNOWN: Any = object()  # a value that is not a known constant; as a truth: undecided
+
+Bound = Dict[str, Any]  # parameter -> its constant, or _UNKNOWN
+Footprint = Optional[FrozenSet[str]]
 
 
 class Composite:
     """A class of the linted module whose instances a model keeps and calls."""
 
-    def __init__(self, classes, methods):
+    def __init__(self, classes: Sequence[ast.ClassDef], methods: Mapping[str, Function]) -> None:
         self.methods = methods  # name -> FunctionDef, the class's and its same-module bases'
         assigns = [row for cls in classes for row in instance_assignments(cls)]
         self.aliases = attribute_aliases(assigns)
@@ -31,17 +38,19 @@ class Composite:
         self.layers = {target.attr for _, instance, stmt in assigns for target in stmt.targets
                        if is_self_attr(target, instance) and not _plain_data(stmt.value)}
 
-    def footprint(self, site):
+    def footprint(self, site: ast.Call) -> Footprint:
         """The layer attributes one call (`site`, an ast.Call of an instance) may use, or
         None when that cannot be followed."""
         call = self.methods.get(ENTRY_METHODS[0])
-        bound = None if call is None else _bind(call, site.args, site.keywords, {})
+        if call is None:
+            return None
+        bound = _bind_constants(call, site.args, site.keywords, {})
         if bound is None:
             return None
         for name in FILLED_BY_KERAS:
             if not any(k.arg == name for k in site.keywords):
                 bound[name] = _UNKNOWN
-        walk = _Walk(self)
+        walk = _FootprintWalk(self)
         try:
             walk.function(call, bound, 0)
         except _Unknown:
@@ -49,10 +58,12 @@ class Composite:
         return frozenset(self.aliases.get(a, a) for a in walk.used)
 
 
-def composites(assigns, module_classes, class_methods):
+def composites(assigns: Sequence[Assignment], module_classes: Mapping[str, ast.ClassDef],
+               class_methods: Callable[[ast.ClassDef, Mapping[str, ast.ClassDef]],
+                                       Mapping[str, Function]]) -> Dict[str, Composite]:
     """{attribute: Composite} for the attributes (of a model, from its instance_assignments)
     every assignment of which constructs one class of the module that has a `call()`."""
-    made = {}
+    made: Dict[str, Set[Optional[str]]] = {}
     for _, instance, stmt in assigns:
         for target in stmt.targets:
             if is_self_attr(target, instance):
@@ -60,23 +71,25 @@ def composites(assigns, module_classes, class_methods):
                 name = value.func.id if isinstance(value, ast.Call) and isinstance(
                     value.func, ast.Name) and class_like(value.func) else None
                 made.setdefault(target.attr, set()).add(name if name in module_classes else None)
-    found = {}
+    found: Dict[str, Composite] = {}
     for attr, names in made.items():
         if len(names) == 1 and None not in names:
-            classdef = module_classes[next(iter(names))]
+            classdef = module_classes[cast(str, next(iter(names)))]
             methods = class_methods(classdef, module_classes)
             if ENTRY_METHODS[0] in methods:
                 found[attr] = Composite(_same_module_bases(classdef, module_classes), methods)
     return found
 
 
-def disjoint(first, second):
+def disjoint(first: Footprint, second: Footprint) -> bool:
     """Whether two footprints are known and share no layer."""
     return first is not None and second is not None and not first & second
 
 
-def _same_module_bases(classdef, module_classes):
-    order, todo = [], [classdef]
+def _same_module_bases(classdef: ast.ClassDef,
+                       module_classes: Mapping[str, ast.ClassDef]) -> List[ast.ClassDef]:
+    order: List[ast.ClassDef] = []
+    todo = [classdef]
     while todo:
         cls = todo.pop(0)
         if cls not in order:
@@ -86,7 +99,7 @@ def _same_module_bases(classdef, module_classes):
     return order
 
 
-def _plain_data(value):
+def _plain_data(value: ast.expr) -> bool:
     return isinstance(value, (ast.Constant, ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp,
                               ast.JoinedStr))
 
@@ -95,14 +108,16 @@ class _Unknown(Exception):
     """The call path does something a footprint cannot follow."""
 
 
-class _Walk:
-    def __init__(self, composite):
+class _FootprintWalk:
+    """One call's path through a composite's methods: the layer attributes it uses."""
+
+    def __init__(self, composite: Composite) -> None:
         self.methods = composite.methods
         self.layers = composite.layers
-        self.used = set()
-        self.active = set()
+        self.used: Set[str] = set()
+        self.active: Set[int] = set()  # id() of the methods being walked
 
-    def function(self, func, bound, depth):
+    def function(self, func: Function, bound: Bound, depth: int) -> None:
         if depth > MAX_DEPTH or id(func) in self.active:
             raise _Unknown  # recursion, or a chain too long to follow
         params = func.args.posonlyargs + func.args.args
@@ -115,7 +130,7 @@ class _Walk:
         self._block(func.body, bound, params[0].arg, depth)
         self.active.discard(id(func))
 
-    def _block(self, body, bound, instance, depth):
+    def _block(self, body: List[ast.stmt], bound: Bound, instance: str, depth: int) -> bool:
         """Walk statements; True when every way through them leaves (return, raise), so the
         statements after them do not run on this call."""
         for stmt in body:
@@ -126,7 +141,7 @@ class _Walk:
                 truth = _truth(stmt.test, bound)
                 if isinstance(stmt, ast.While) and truth is True:
                     truth = _UNKNOWN
-                leaves = []
+                leaves: List[bool] = []
                 if truth is not False:
                     leaves.append(self._block(stmt.body, bound, instance, depth))
                 if truth is not True:
@@ -145,7 +160,7 @@ class _Walk:
                 return True
         return False
 
-    def _uses(self, roots, bound, instance, depth):
+    def _uses(self, roots: Sequence[ast.AST], bound: Bound, instance: str, depth: int) -> None:
         """The layer attributes the expressions use, following calls of the class's methods."""
         todo = list(roots)
         while todo:
@@ -153,7 +168,7 @@ class _Walk:
             if isinstance(node, ast.Call) and is_self_attr(node.func, instance) \
                     and node.func.attr in self.methods:
                 method = self.methods[node.func.attr]
-                args = _bind(method, node.args, node.keywords, bound)
+                args = _bind_constants(method, node.args, node.keywords, bound)
                 if args is None:
                     raise _Unknown
                 self.function(method, args, depth + 1)
@@ -173,7 +188,8 @@ class _Walk:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _bind(func, args, keywords, outer):
+def _bind_constants(func: Function, args: Sequence[ast.expr],
+                    keywords: Sequence[ast.keyword], outer: Bound) -> Optional[Bound]:
     """{parameter: constant or _UNKNOWN} for a call of a method (its instance parameter left
     out), or None when the call passes what cannot be matched to parameters."""
     positional = func.args.posonlyargs + func.args.args
@@ -195,7 +211,7 @@ def _bind(func, args, keywords, outer):
     return bound
 
 
-def _constant(node, bound):
+def _constant(node: Optional[ast.expr], bound: Bound) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
@@ -203,11 +219,11 @@ def _constant(node, bound):
     return _UNKNOWN
 
 
-_COMPARE = {ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
+_COMPARE: Dict[type, Callable[[Any, Any], bool]] = {ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
             ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
 
 
-def _truth(test, bound):
+def _truth(test: ast.expr, bound: Bound) -> Any:
     """True or False when the bound constants decide the test; else _UNKNOWN."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         truth = _truth(test.operand, bound)

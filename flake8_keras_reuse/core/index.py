@@ -6,10 +6,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Pattern, Sequence, Tuple, Union, cast
 
 from ..knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, SEQUENTIAL
-from .syntax import FUNCTIONS, blocks, is_instance_method, makes_object, self_name, source_lines
+from .syntax import FUNCTIONS, Function, blocks, is_instance_method, makes_object, self_name, source_lines
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class FileFacts:
 class Scope:
     """What one module or function body holds that the syntax passes may care about."""
 
-    def __init__(self, node, classdef):
+    def __init__(self, node: Union[ast.Module, Function],
+                 classdef: Optional[ast.ClassDef]) -> None:
         self.node = node
         self.classdef = classdef  # the class it is a method of, if any
         self.results = False  # some name is assigned the result of a call
@@ -45,11 +46,13 @@ class Scope:
 
 
 class Index:
-    def __init__(self):
-        self.classes = []
-        self.models = []  # classes that define call(): their forward path is walked
-        self.scopes = []
-        self.functions = []  # the module's own functions
+    """The file's classes and bodies, as `index()` found them."""
+
+    def __init__(self) -> None:
+        self.classes: List[ast.ClassDef] = []
+        self.models: List[ast.ClassDef] = []  # classes that define call(): walked forward
+        self.scopes: List[Scope] = []
+        self.functions: List[Function] = []  # the module's own functions
         self.graph = False  # the file may build a functional or Sequential graph
         self.repeats = False  # the file may repeat an instance in a list: `[Layer()] * n`
 
@@ -63,7 +66,8 @@ def index(tree: ast.Module, facts: FileFacts) -> Index:
     index.repeats = facts.repeats
     module = Scope(tree, None)
     index.scopes.append(module)
-    todo = [(stmt, module, None) for stmt in reversed(tree.body)]
+    todo: List[Tuple[ast.stmt, Scope, Optional[ast.ClassDef]]] = [
+        (stmt, module, None) for stmt in reversed(tree.body)]
     while todo:
         node, scope, cls = todo.pop()
         if isinstance(node, ast.ClassDef):
@@ -88,13 +92,13 @@ def index(tree: ast.Module, facts: FileFacts) -> Index:
 # `[Layer(...)] * n` or `n * [Layer(...)]`: a one-element list of a construction, repeated. (Any
 # `] *` also matched `shape[-1] * 2`, and sent most files through the slow ownership path.)
 # Each pattern starts with a literal, which `re` finds by a fast scan; one alternation of
-# them is tried at every character, five times slower (a tenth of the check's time).
+# them would be tried at every character, far slower.
 _REPEATED_LIST = (re.compile(r"\[\s*[\w.]+\(.*?\)\s*\]\s*\*"), re.compile(r"\*\s*\[\s*[\w.]+\("))
 _GRAPH = tuple(re.compile(rf"{word}(?<!\w{word})\s*\(")  # `\bInput\s*\(`, literal first
                for word in (*sorted(GRAPH_INPUTS), SEQUENTIAL))
 
 
-def _search(patterns, text):
+def _search(patterns: Sequence[Pattern[str]], text: str) -> bool:
     return any(pattern.search(text) for pattern in patterns)
 
 
@@ -103,10 +107,11 @@ def self_param(scope: Scope) -> Optional[str]:
     nested in a method) the conventional `self` it closes over."""
     if scope.classdef is None:
         return "self"
-    return self_name(scope.node) if is_instance_method(scope.node) else None
+    method = cast(Function, scope.node)  # a body with a class is one of its methods
+    return self_name(method) if is_instance_method(method) else None
 
 
-def _note_assign(node, scope):
+def _note_assign(node: ast.Assign, scope: Scope) -> None:
     value = node.value
     names = any(isinstance(t, ast.Name) for t in node.targets)
     if isinstance(value, ast.Call):

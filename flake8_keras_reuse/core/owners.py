@@ -4,10 +4,13 @@ Syntax only: which construction each local name holds, and where that instance i
 owner (an attribute, a list slot, another layer's or model's constructor). Resolution decides
 later whether the instance is a layer with state and the owner a Keras class.
 """
+from __future__ import annotations
+
 import ast
 from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union, cast
 
-from .syntax import blocks, is_self_attr, makes_object, terminal_name
+from .syntax import Assignment, blocks, is_self_attr, makes_object, terminal_name
 from ..knowledge.keras_api import SEQUENTIAL
 
 
@@ -21,11 +24,20 @@ class Binding:
     shown: str  # how the instance is written at the binding
     owner: str  # what it is bound to: "self.norm_right", "Branch(...)", "a list"
     first_line: int
-    owner_class: ast.AST = None  # for constructor arguments: the constructor call, to resolve
+    owner_class: Optional[ast.Call] = None  # for constructor arguments: the call, to resolve
     borrows_layers: bool = False  # `Sequential(model_a.layers)`: the layers of `instance`
 
 
-def bindings(scope, lines=None, repeats=True, self_param="self"):
+# Per block as the walk goes: built (local name -> construction) and attrs (self attribute ->
+# the construction assigned to it in this body).
+Built = Dict[str, ast.Call]
+Attrs = Dict[str, ast.Call]
+_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+
+
+def bindings(scope: Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef],
+             lines: Optional[Sequence[str]] = None, repeats: bool = True,
+             self_param: Optional[str] = "self") -> List[Binding]:
     """Second bindings of one instance in a module or function body, in source order.
 
     `self_param` names the object whose attributes are owners (a method's first parameter).
@@ -33,109 +45,153 @@ def bindings(scope, lines=None, repeats=True, self_param="self"):
     so far is skipped without walking its expressions (unless `repeats`: the file may hold
     `[Layer()] * n`).
     """
-    def _is_self_attr(node):
-        return is_self_attr(node, self_param)
+    walk = _Owners(lines, repeats, self_param)
+    walk.block(scope.body, {}, {})
+    return sorted(walk.found, key=lambda b: (b.line, b.col))
 
-    owners = {}  # id(construction) -> line of its first owner
-    found = []
-    # Per block as the walk goes: built (local name -> construction) and attrs (self attribute
-    # -> the construction assigned to it in this body).
 
-    def bind(instance, node, shown, owner, owner_class=None):
-        key = id(instance)
-        if key in owners:
-            found.append(Binding(node.lineno, node.col_offset, instance, shown, owner,
-                                 owners[key], owner_class))
-        else:
-            owners[key] = node.lineno
+class _Owners:
+    """One walk of a body: which construction each local name holds, and each binding of one
+    to an owner. One method per binding form."""
 
-    def visit(node, built, attrs):
-        if lines is not None and not repeats and not _names_any(node, lines, built):
-            own = []
-        else:
-            own = list(_own_nodes(node))
-        in_sequential = {id(sub.args[0]) for sub in own
-                         if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL
-                         and sub.args}
-        for sub in own:
-            if _repeated_list(sub) is not None:  # [Layer()] * n: one instance in n slots
-                one = _repeated_list(sub)
-                # Named by where the list goes (`self.norms`), else by what it repeats.
-                shown = _callee_name(one) + "()"
-                if isinstance(node, ast.Assign) and node.value is sub:
-                    shown = ast.unparse(node.targets[0]) + "[0]"
-                found.append(Binding(sub.lineno, sub.col_offset, one, shown,
-                                     "a list, n times", sub.lineno))
-            elif isinstance(sub, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-                if id(sub) in in_sequential:
-                    continue  # listed twice in a Sequential is a call (KR001/KR002), not this
-                elts = sub.values if isinstance(sub, ast.Dict) else sub.elts
-                seen = set()
-                for elt in elts:
-                    if isinstance(elt, ast.Name) and elt.id in built:
-                        if elt.id in seen:
-                            found.append(Binding(elt.lineno, elt.col_offset, built[elt.id],
-                                                 elt.id, "the same collection", elt.lineno))
-                        seen.add(elt.id)
-            elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
-                model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL \
-                    and sub.args else None
-                if model in built:  # `Sequential(model_a.layers[:-1])`: model_a keeps them too
-                    found.append(Binding(sub.lineno, sub.col_offset, built[model],
-                                         f"{model}.layers", "Sequential(...)",
-                                         built[model].lineno, sub, borrows_layers=True))
-                for arg in list(sub.args) + [k.value for k in sub.keywords]:
-                    if isinstance(arg, ast.Name) and arg.id in built:
-                        bind(built[arg.id], sub, arg.id, f"{_callee_name(sub)}(...)", sub)
-        if isinstance(node, ast.Assign):
-            value = node.value
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    if _constructs(value):
-                        built[target.id] = value
-                    elif isinstance(value, ast.Name) and value.id in built:
-                        built[target.id] = built[value.id]  # an alias, not an owner
-                    else:
-                        built.pop(target.id, None)
-                elif _is_self_attr(target):
-                    owner = f"self.{target.attr}"
-                    if isinstance(value, ast.Name) and value.id in built:
-                        bind(built[value.id], node, value.id, owner)
-                        attrs[target.attr] = built[value.id]
-                    elif _is_self_attr(value) and value.attr in attrs:
-                        # `self.b = self.a`, where self.a was made here: a second owner
-                        bind(attrs[value.attr], node, f"self.{value.attr}", owner)
-                    elif _constructs(value):
-                        if id(value) in owners:  # `self.a = self.b = Norm()`
-                            first = next(t for t in node.targets if _is_self_attr(t))
-                            bind(value, target, f"self.{first.attr}", owner)
-                        attrs[target.attr] = value
-                        owners.setdefault(id(value), node.lineno)
+    def __init__(self, lines: Optional[Sequence[str]], repeats: bool,
+                 self_param: Optional[str]) -> None:
+        self.lines = lines
+        self.repeats = repeats
+        self.self_param = self_param
+        self.owners: Dict[int, int] = {}  # id(construction) -> line of its first owner
+        self.found: List[Binding] = []
 
-    def walk(block, built, attrs):
+    def block(self, block: List[ast.stmt], built: Built, attrs: Attrs) -> None:
         for node in block:
-            visit(node, built, attrs)
+            self.statement(node, built, attrs)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             for nested in blocks(node):
                 # A branch that always leaves (return, raise) takes its names with it: a later
                 # branch that uses the same name sees the parameter, not this construction.
                 branch_built, branch_attrs = dict(built), dict(attrs)
-                walk(nested, branch_built, branch_attrs)
+                self.block(nested, branch_built, branch_attrs)
                 if not _leaves(nested):
                     built.update(branch_built)
                     attrs.update(branch_attrs)
 
-    walk(scope.body, {}, {})
-    return sorted(found, key=lambda b: (b.line, b.col))
+    def statement(self, node: ast.stmt, built: Built, attrs: Attrs) -> None:
+        """The bindings one statement makes, in its expressions and by assigning."""
+        if self.lines is not None and not self.repeats \
+                and not _names_any(node, self.lines, built):
+            own: List[ast.AST] = []
+        else:
+            own = list(_own_nodes(node))
+        in_sequential = {id(sub.args[0]) for sub in own
+                         if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL
+                         and sub.args}
+        for sub in own:
+            one = _repeated_list(sub)
+            if one is not None:
+                self.repeated_list(node, cast(ast.BinOp, sub), one)
+            elif isinstance(sub, _COLLECTIONS):
+                if id(sub) not in in_sequential:  # twice in a Sequential is a call (KR001/2)
+                    self.collection(sub, built)
+            elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
+                self.borrowed_layers(sub, built)
+                self.constructor_arguments(sub, built)
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    _assign_name(target, node.value, built)
+                elif is_self_attr(target, self.self_param):
+                    self.attribute(node, target, built, attrs)
+
+    def _bind(self, instance: ast.Call, node: Union[ast.stmt, ast.expr], shown: str, owner: str,
+              owner_class: Optional[ast.Call] = None) -> None:
+        """`instance` bound to `owner` at `node`: a finding when it has an owner already."""
+        key = id(instance)
+        if key in self.owners:
+            self.found.append(Binding(node.lineno, node.col_offset, instance, shown, owner,
+                                      self.owners[key], owner_class))
+        else:
+            self.owners[key] = node.lineno
+
+    def repeated_list(self, node: ast.stmt, sub: ast.expr, one: ast.Call) -> None:
+        """`[Layer()] * n`: one instance in n slots."""
+        # Named by where the list goes (`self.norms`), else by what it repeats.
+        shown = _callee_name(one) + "()"
+        if isinstance(node, ast.Assign) and node.value is sub:
+            shown = ast.unparse(node.targets[0]) + "[0]"
+        self.found.append(Binding(sub.lineno, sub.col_offset, one, shown, "a list, n times",
+                                  sub.lineno))
+
+    def collection(self, sub: Union[ast.List, ast.Tuple, ast.Set, ast.Dict],
+                   built: Built) -> None:
+        """One local name listed twice in one collection literal: `[norm, norm]`."""
+        elts = sub.values if isinstance(sub, ast.Dict) else sub.elts
+        seen = set()
+        for elt in elts:
+            if isinstance(elt, ast.Name) and elt.id in built:
+                if elt.id in seen:
+                    self.found.append(Binding(elt.lineno, elt.col_offset, built[elt.id],
+                                              elt.id, "the same collection", elt.lineno))
+                seen.add(elt.id)
+
+    def borrowed_layers(self, sub: ast.Call, built: Built) -> None:
+        """`Sequential(model_a.layers[:-1])`: model_a keeps those layers too."""
+        model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL and sub.args \
+            else None
+        if model in built:
+            self.found.append(Binding(sub.lineno, sub.col_offset, built[model],
+                                      f"{model}.layers", "Sequential(...)",
+                                      built[model].lineno, sub, borrows_layers=True))
+
+    def constructor_arguments(self, sub: ast.Call, built: Built) -> None:
+        """A local construction handed to a class-like call: `Branch(norm)` owns it."""
+        for arg in list(sub.args) + [k.value for k in sub.keywords]:
+            if isinstance(arg, ast.Name) and arg.id in built:
+                self._bind(built[arg.id], sub, arg.id, f"{_callee_name(sub)}(...)", sub)
+
+    def attribute(self, node: ast.Assign, target: ast.Attribute, built: Built,
+                  attrs: Attrs) -> None:
+        """`self.x = value`: the instance a local name or another attribute holds, or a new
+        construction, gets `self.x` as an owner."""
+        value = node.value
+        owner = f"self.{target.attr}"
+        if isinstance(value, ast.Name) and value.id in built:
+            self._bind(built[value.id], node, value.id, owner)
+            attrs[target.attr] = built[value.id]
+        elif is_self_attr(value, self.self_param) and value.attr in attrs:
+            # `self.b = self.a`, where self.a was made here: a second owner
+            self._bind(attrs[value.attr], node, f"self.{value.attr}", owner)
+        elif isinstance(value, ast.Call) and _constructs(value):
+            self.chained(node, target, value, owner)
+            attrs[target.attr] = value
+            self.owners.setdefault(id(value), node.lineno)
+
+    def chained(self, node: ast.Assign, target: ast.Attribute, value: ast.Call,
+                owner: str) -> None:
+        """`self.a = self.b = Norm()`: each attribute after the first is a second owner."""
+        if id(value) in self.owners:
+            first = cast(ast.Attribute,
+                         next(t for t in node.targets if is_self_attr(t, self.self_param)))
+            self._bind(value, target, f"self.{first.attr}", owner)
 
 
-def attribute_aliases(assigns):
+def _assign_name(target: ast.Name, value: ast.expr, built: Built) -> None:
+    """`name = value`: the name holds a construction, an alias of one, or nothing known."""
+    if isinstance(value, ast.Call) and _constructs(value):
+        built[target.id] = value
+    elif isinstance(value, ast.Name) and value.id in built:
+        built[target.id] = built[value.id]  # an alias, not an owner
+    else:
+        built.pop(target.id, None)
+
+
+def attribute_aliases(assigns: Sequence[Assignment]) -> Dict[str, str]:
     """{attr: owning attr} for attributes bound to one instance (`self.a = bn; self.b = bn`),
     from a class's syntax.instance_assignments."""
-    assigned = {}
-    groups = {}
-    local, method = {}, None
+    assigned: Dict[str, int] = {}
+    groups: Dict[Any, List[str]] = {}  # id(construction), or ("attr", name) -> attributes
+    local: Dict[str, ast.Call] = {}
+    method: Optional[ast.AST] = None
     for func, instance, node in assigns:
         if func is not method:
             local, method = {}, func
@@ -153,7 +209,7 @@ def attribute_aliases(assigns):
                 elif is_self_attr(node.value, instance):
                     groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
                         target.attr)
-    aliases = {}
+    aliases: Dict[str, str] = {}
     for attrs in groups.values():
         # Only attributes assigned exactly once are known to hold that instance.
         if len(set(attrs)) > 1 and all(assigned.get(a, 0) <= 1 or a == attrs[0] for a in attrs):
@@ -162,10 +218,11 @@ def attribute_aliases(assigns):
     return aliases
 
 
-def attributes_always(assigns, holds):
+def attributes_always(assigns: Iterable[Assignment],
+                      holds: Callable[[ast.expr], bool]) -> Set[str]:
     """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`,
     from a class's syntax.instance_assignments."""
-    verdict = {}
+    verdict: Dict[str, bool] = {}
     for _, instance, node in assigns:
         for target in node.targets:
             if is_self_attr(target, instance):
@@ -173,26 +230,26 @@ def attributes_always(assigns, holds):
     return {attr for attr, ok in verdict.items() if ok}
 
 
-def repeated_attributes(assigns):
+def repeated_attributes(assigns: Iterable[Assignment]) -> Set[str]:
     """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
     return attributes_always(assigns, lambda value: _repeated_list(value) is not None)
 
 
-def _repeated_list(node):
+def _repeated_list(node: ast.AST) -> Optional[ast.Call]:
     """The construction in `[Layer()] * n` or `n * [Layer()]`, else None."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         for side in (node.left, node.right):
             if isinstance(side, ast.List) and len(side.elts) == 1 and _constructs(side.elts[0]):
-                return side.elts[0]
+                return cast(ast.Call, side.elts[0])
     return None
 
 
-def _leaves(block):
+def _leaves(block: List[ast.stmt]) -> bool:
     return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue,
                                                   ast.Break))
 
 
-def _own_nodes(stmt):
+def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
     """The expressions of one statement, without those of nested statements or scopes."""
     todo = [c for c in ast.iter_child_nodes(stmt)
             if not isinstance(c, (ast.stmt, ast.excepthandler))]
@@ -204,11 +261,11 @@ def _own_nodes(stmt):
         todo.extend(ast.iter_child_nodes(node))
 
 
-def _names_any(stmt, lines, names):
+def _names_any(stmt: ast.stmt, lines: Sequence[str], names: Built) -> bool:
     """Whether the statement's own text (up to its first nested block) mentions one of names."""
     if not names:
         return False
-    end = stmt.end_lineno
+    end = cast(int, stmt.end_lineno)
     for block in blocks(stmt):
         if block:
             end = min(end, block[0].lineno - 1)
@@ -216,12 +273,12 @@ def _names_any(stmt, lines, names):
     return any(name in text for name in names)
 
 
-def _constructs(node):
+def _constructs(node: ast.AST) -> bool:
     """Whether an expression makes a layer or model: `Dense(4)`, `layers.BN()`, `load_model(p)`."""
     return isinstance(node, ast.Call) and makes_object(node.func)
 
 
-def _layers_of(node):
+def _layers_of(node: ast.expr) -> Optional[str]:
     """`m` for `m.layers` or `m.layers[:-1]`: a model's own layers."""
     if isinstance(node, ast.Subscript):
         node = node.value
@@ -231,5 +288,5 @@ def _layers_of(node):
     return None
 
 
-def _callee_name(call):
+def _callee_name(call: ast.Call) -> str:
     return terminal_name(call.func) or ""

@@ -15,19 +15,23 @@ class Resolution:
     policy applied (project.settle_if_due), after the resolution's references are dropped."""
 
     def __init__(self, tree: ast.Module, source: str, filename: str,
-                 layers: Optional[Mapping[str, str]], asked: Iterable[ast.AST]) -> None:
+                 layers: Optional[Mapping[str, str]], asked: Iterable[ast.AST],
+                 walrus: bool = True) -> None:
+        """`walrus`: whether the file's text has a `:=` (core.index.FileFacts), so that its
+        tree must be built whole."""
         from astroid import nodes
 
         from .project import Project
         from .resolver import Resolver
 
-        project = Project(filename, tree, source, list(asked))
+        project = Project(filename, tree, source, list(asked), walrus)
         self.project = project
         self.resolver = Resolver(project, dict(layers) if layers else None)
-        self._classes = {(c.lineno, c.name): c
-                         for c in project.module.nodes_of_class(nodes.ClassDef)}
+        module = project.module
+        assert module is not None  # released on exit only
+        self._classes = {(c.lineno, c.name): c for c in module.nodes_of_class(nodes.ClassDef)}
         # A call and the call it makes (`Dense(8)(x)`) start together: key on the whole span.
-        self._calls = {_span(c): c for c in project.module.nodes_of_class(nodes.Call)}
+        self._calls = {_span(c): c for c in module.nodes_of_class(nodes.Call)}
         self._held: Dict[Tuple[int, Any], Any] = {}
 
     def __enter__(self) -> "Resolution":
@@ -47,7 +51,7 @@ class Resolution:
     def is_keras_class(self, cls: Any) -> bool:
         return self.resolver.is_keras_class(cls)
 
-    def held(self, cls: Any, attr: object) -> Any:
+    def held(self, cls: Any, attr: str) -> Any:
         """What `self.<attr>` of an astroid class holds (resolver.Held), or None."""
         key = (id(cls), attr)
         if key not in self._held:

@@ -1,19 +1,22 @@
-"""Resolution: which class a name or an expression denotes, from imports and the project's code.
+"""Resolution: which class an expression's value is, and what a class's attributes hold.
 
-Names are followed back to their binding with astroid's `scope_lookup()`: an import gives a
-qualified name (decided by the catalog, never imported), a class or function of the project is
-read from its module. Anything else is unknown, and unknown means no finding.
+What a name refers to is the job of `names.Names`; a class of the project is read from its
+module. Anything else is unknown, and unknown means no finding.
 """
+from __future__ import annotations
+
 import ast
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from astroid import nodes
 
 from ..knowledge import catalog
 from ..knowledge.keras_api import CATEGORY_STRENGTH, VARIABLE_MAKERS
+from .names import MAX_DEPTH, Names, Referent, all_or_none, assigned_value, lookup
 
-MAX_DEPTH = 25  # how far one resolution may chase names, re-exports, factories and bases
-
+if TYPE_CHECKING:
+    from .project import Project
 
 @dataclass(frozen=True)
 class Held:
@@ -24,127 +27,18 @@ class Held:
 
 
 class Resolver:
-    def __init__(self, project, extra=None):
-        self.project = project
+    """Which Keras class a project class or an expression's value is, and what a class's
+    attributes hold; the names in them are read by its `Names` (one way: names never ask it)."""
+
+    def __init__(self, project: Project, extra: Optional[Mapping[str, str]] = None) -> None:
+        self.names = Names(project)
         self.extra = extra or {}
-        self._keras = {}
-        self._composites = {}  # id(ClassDef) -> LayerClass or None
-        self._composing = set()
-
-    # -- what a name refers to -------------------------------------------------------------
-    def referents(self, node, depth=0):
-        """What an expression names: qualified names (str) and project classes or functions.
-
-        None when any part of it is unknown.
-        """
-        if depth > MAX_DEPTH:
-            return None
-        if isinstance(node, nodes.Name):
-            bindings = _lookup(node)
-            if bindings is None:
-                return None
-            if bindings:
-                return self._bindings(node.name, bindings, depth)
-            return self._star_imported(node.root(), node.name, depth)
-        if isinstance(node, nodes.Attribute):
-            bases = self.referents(node.expr, depth + 1)
-            if bases is None:
-                return None
-            found = []
-            for base in bases:
-                if isinstance(base, str):
-                    more = self._qualified(f"{base}.{node.attrname}", depth + 1)
-                elif isinstance(base, nodes.Module):
-                    more = self._member(base, node.attrname, depth + 1)
-                else:
-                    more = None
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
-        return None
-
-    def _star_imported(self, module, name, depth):
-        """A name no statement binds may come from `from m import *` (read, never imported)."""
-        found = []
-        for stmt in module.body:
-            if not (isinstance(stmt, nodes.ImportFrom) and stmt.names[0][0] == "*"):
-                continue
-            modname = stmt.modname
-            if stmt.level:
-                try:
-                    modname = module.relative_to_absolute_name(modname, stmt.level)
-                except Exception:
-                    continue
-            source = self.project.load(modname)
-            if source is not None:
-                if name in source.locals:
-                    found.extend(self._member(source, name, depth + 1) or ())
-            elif catalog.is_keras_name(f"{modname}.{name}"):
-                found.append(f"{modname}.{name}")
-            else:
-                return None  # a module we may not read could define the name
-        return found or None
-
-    def _bindings(self, name, bindings, depth):
-        found = []
-        for binding in bindings:
-            more = self._binding(name, binding, depth + 1)
-            if more is None:
-                return None
-            found.extend(more)
-        return found
-
-    def _binding(self, name, binding, depth):
-        if isinstance(binding, nodes.Import):
-            return self._qualified(binding.real_name(name), depth)
-        if isinstance(binding, nodes.ImportFrom):
-            modname = binding.modname
-            if binding.level:
-                try:
-                    modname = binding.root().relative_to_absolute_name(modname, binding.level)
-                except Exception:
-                    return None
-            return self._qualified(f"{modname}.{binding.real_name(name)}", depth)
-        if isinstance(binding, (nodes.ClassDef, nodes.FunctionDef)):
-            return [binding]
-        if isinstance(binding, nodes.AssignName):
-            value = _assigned_value(binding)
-            return None if value is None else self.referents(value, depth)
-        return None
-
-    def _qualified(self, qname, depth):
-        """A dotted name: a project module or member when the project has it, else the name."""
-        if depth > MAX_DEPTH:
-            return None
-        parts = qname.split(".")
-        for cut in range(len(parts), 0, -1):
-            module = self.project.load(".".join(parts[:cut]))
-            if module is None:
-                continue
-            found = [module]
-            for attr in parts[cut:]:
-                step = []
-                for item in found:
-                    more = self._member(item, attr, depth + 1) if isinstance(item, nodes.Module) \
-                        else None
-                    if more is None:
-                        return None
-                    step.extend(more)
-                found = step
-            return found
-        return [qname]
-
-    def _member(self, module, name, depth):
-        bindings = module.locals.get(name)
-        if not bindings:
-            # `pkg.sub` where sub is a submodule that the package does not import itself.
-            sub = self.project.load(f"{module.name}.{name}")
-            return [sub] if sub is not None else None
-        return self._bindings(name, bindings[-1:], depth)
+        self._keras: Dict[int, bool] = {}  # id(ClassDef) -> is_keras_class
+        self._composites: Dict[int, Optional[catalog.LayerClass]] = {}  # id(ClassDef) -> composite()
+        self._composing: Set[int] = set()
 
     # -- what class an object is -----------------------------------------------------------
-    def instance_classes(self, node, depth=0):
+    def instance_classes(self, node: nodes.NodeNG, depth: int = 0) -> Optional[List[Held]]:
         """The classes an expression's value may be an instance of; None when unknown.
 
         A `None` constant contributes nothing (layers are often declared None, then built).
@@ -160,34 +54,22 @@ class Resolver:
             return _both(self.instance_classes(node.body, depth + 1),
                          self.instance_classes(node.orelse, depth + 1))
         if isinstance(node, nodes.Name):
-            bindings = _lookup(node)
+            bindings = lookup(node)
             if bindings is None:
                 return None
-            values = [_assigned_value(b) if isinstance(b, nodes.AssignName) else None
+            values = [assigned_value(b) if isinstance(b, nodes.AssignName) else None
                       for b in bindings]
             if not values or None in values:
                 return None
-            found = []
-            for value in values:
-                more = self.instance_classes(value, depth + 1)
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
+            return all_or_none(self.instance_classes(value, depth + 1) for value in values)
         if isinstance(node, nodes.Call):
-            callees = self.referents(node.func, depth + 1)
+            callees = self.names.referents(node.func, depth + 1)
             if not callees:
                 return None
-            found = []
-            for callee in callees:
-                more = self._constructed(callee, depth + 1)
-                if more is None:
-                    return None
-                found.extend(more)
-            return found
+            return all_or_none(self._constructed(callee, depth + 1) for callee in callees)
         return None
 
-    def _constructed(self, callee, depth):
+    def _constructed(self, callee: Referent, depth: int) -> Optional[List[Held]]:
         if isinstance(callee, str):
             layer = catalog.keras_layer(callee, self.extra)
             return None if layer is None else [Held(layer.name, layer)]
@@ -202,17 +84,18 @@ class Resolver:
                        if r.scope() is callee]
             if not returns or any(r.value is None for r in returns):
                 return None
-            return _all(self.instance_classes(r.value, depth + 1) for r in returns)
+            return all_or_none(self.instance_classes(r.value, depth + 1) for r in returns)
         return None
 
-    def _configured(self, classdef):
+    def _configured(self, classdef: nodes.ClassDef) -> Optional[catalog.LayerClass]:
         """A project class named in the options, by its qualified name."""
         qname = f"{classdef.root().name}.{classdef.name}"
         if qname in self.extra:
             return catalog.LayerClass(classdef.name, self.extra[qname])
         return None
 
-    def composite(self, classdef, depth=0):
+    def composite(self, classdef: nodes.ClassDef,
+                  depth: int = 0) -> Optional[catalog.LayerClass]:
         """The category of a project layer or model from what it keeps: the strongest of the
         layers it constructs and keeps on self (statistics > weights > table), or weights when
         it creates variables of its own (`self.add_weight`). None when it keeps nothing."""
@@ -222,7 +105,7 @@ class Resolver:
             return self._composites[id(classdef)]
         self._composing.add(id(classdef))
         try:
-            best = None
+            best: Optional[Tuple[str, str]] = None  # (what it holds, its category)
             for cls in self._project_mro(classdef):
                 for held in self._kept(cls, depth):
                     if best is None or CATEGORY_STRENGTH[held.layer.category] > CATEGORY_STRENGTH[best[1]]:
@@ -236,24 +119,25 @@ class Resolver:
         self._composites[id(classdef)] = layer
         return layer
 
-    def _kept(self, cls, depth):
+    def _kept(self, cls: nodes.ClassDef, depth: int) -> Iterator[Held]:
         """What a class keeps on self: the layers its `self.x = ...` assignments construct,
         in containers too (`self.blocks = [Dense(4) for _ in range(3)]`)."""
         for assigns in cls.instance_attrs.values():
             for assign in assigns:
-                for value in _elements(_assigned_value(assign)):
+                for value in _elements(assigned_value(assign)):
                     for held in self.instance_classes(value, depth + 1) or ():
                         if held.layer.category in CATEGORY_STRENGTH:
                             yield held
 
-    def layer_base(self, classdef, seen=None):
+    def layer_base(self, classdef: nodes.ClassDef,
+                   seen: Optional[Set[int]] = None) -> Optional[catalog.LayerClass]:
         """The catalogued Keras layer a project class derives from, nearest base first."""
         seen = set() if seen is None else seen
         if id(classdef) in seen or len(seen) > MAX_DEPTH:
             return None
         seen.add(id(classdef))
         for base in classdef.bases:
-            for ref in self.referents(base) or ():
+            for ref in self.names.referents(base) or ():
                 if isinstance(ref, str):
                     layer = catalog.keras_layer(ref, self.extra)
                 elif isinstance(ref, nodes.ClassDef):
@@ -266,7 +150,7 @@ class Resolver:
                     return layer
         return None
 
-    def is_keras_class(self, classdef, seen=None):
+    def is_keras_class(self, classdef: nodes.ClassDef, seen: Optional[Set[int]] = None) -> bool:
         """Whether a project class derives, through project classes, from a Keras layer or model."""
         if id(classdef) in self._keras:
             return self._keras[id(classdef)]
@@ -276,7 +160,7 @@ class Resolver:
         seen.add(id(classdef))
         result = False
         for base in classdef.bases:
-            for ref in self.referents(base) or ():
+            for ref in self.names.referents(base) or ():
                 if isinstance(ref, str):
                     result = catalog.is_keras_base(ref) or ref in self.extra
                 elif isinstance(ref, nodes.ClassDef):
@@ -289,38 +173,38 @@ class Resolver:
         return result
 
     # -- what an attribute holds ----------------------------------------------------------
-    def held_by(self, classdef, attr):
+    def held_by(self, classdef: nodes.ClassDef, attr: str) -> Optional[Held]:
         """The layer class `self.<attr>` holds, when every assignment of it agrees; else None.
 
         `attr` may name one slot of a container attribute: `norms[0]`, `heads['age']`.
         """
         attr, index = _split_slot(attr)
-        values = []
+        values: List[Optional[nodes.NodeNG]] = []
         for cls in self._project_mro(classdef):
             for assign in cls.instance_attrs.get(attr, ()):
                 if not _declaration_only(assign):
-                    values.append(_assigned_value(assign))
+                    values.append(assigned_value(assign))
             for assign in cls.locals.get(attr, ()):
                 if _declaration_only(assign):
                     continue
                 if isinstance(assign, nodes.AssignName):
-                    values.append(_assigned_value(assign))
+                    values.append(assigned_value(assign))
                 else:
                     values.append(None)  # a method, nested class or import of that name
         if index is not _NO_INDEX:
             values = [_slot_value(v, index) for v in values]
         if not values or None in values:
             return None
-        return agree(_all(self.instance_classes(v) for v in values))
+        return agree(all_or_none(self.instance_classes(v) for v in values))
 
-    def held_by_value(self, node):
+    def held_by_value(self, node: nodes.NodeNG) -> Optional[Held]:
         """The layer class an expression's value is, when every way it may go agrees."""
         return agree(self.instance_classes(node))
 
-    def keeps_argument(self, func):
+    def keeps_argument(self, func: nodes.NodeNG) -> bool:
         """Whether a callee is a Keras layer or model class, or a project subclass of one, that
         keeps a layer handed to its constructor (Bidirectional copies it instead)."""
-        refs = self.referents(func)
+        refs = self.names.referents(func)
         if not refs:
             return False
         for ref in refs:
@@ -333,8 +217,9 @@ class Resolver:
                 return False
         return True
 
-    def _project_mro(self, classdef):
-        order, todo, seen = [], [classdef], set()
+    def _project_mro(self, classdef: nodes.ClassDef) -> List[nodes.ClassDef]:
+        order: List[nodes.ClassDef] = []
+        todo, seen = [classdef], set()
         while todo and len(order) <= MAX_DEPTH:
             cls = todo.pop(0)
             if id(cls) in seen:
@@ -342,40 +227,17 @@ class Resolver:
             seen.add(id(cls))
             order.append(cls)
             for base in cls.bases:
-                todo.extend(r for r in self.referents(base) or () if isinstance(r, nodes.ClassDef))
+                todo.extend(r for r in self.names.referents(base) or () if isinstance(r, nodes.ClassDef))
         return order
 
 
 _SCOPES = (nodes.FunctionDef, nodes.ClassDef, nodes.Lambda)
 
 
-def _lookup(name):
-    """The statements binding a Name node, as astroid's `lookup()` finds them; [] for a name no
-    scope around it binds, None when the lookup fails on an odd tree.
-
-    astroid looks an unbound name up in its model of `builtins`, which it builds on first use
-    (12 MiB and 0.1 s per process); no builtin is a Keras layer, so it is never asked. And
-    `lookup()` keeps its last 128 answers in a process-wide cache, each holding its tree alive
-    after the check; `scope_lookup` is what it calls, without the cache."""
-    scope = name.scope()
-    while scope is not None:
-        if name.name in scope.locals:
-            break
-        scope = scope.parent.scope() if scope.parent is not None else None
-    else:
-        return []
-    try:
-        return name.scope().scope_lookup(name, name.name)[1]
-    except Exception:  # noqa: BLE001 - astroid's lookup on odd trees: unknown, not a crash
-        return None
-
-
-
-
 _NO_INDEX = object()
 
 
-def _split_slot(attr):
+def _split_slot(attr: str) -> Tuple[str, Any]:
     """`norms[0]` -> ('norms', 0); `norm` -> ('norm', _NO_INDEX)."""
     if not attr.endswith("]") or "[" not in attr:
         return attr, _NO_INDEX
@@ -386,7 +248,7 @@ def _split_slot(attr):
         return attr, _NO_INDEX
 
 
-def _slot_value(value, index):
+def _slot_value(value: Optional[nodes.NodeNG], index: Any) -> Optional[nodes.NodeNG]:
     """The expression a container literal holds at a constant index, when it is known; all
     elements of a comprehension are made by one expression."""
     if value is None:
@@ -407,7 +269,7 @@ def _slot_value(value, index):
     return None
 
 
-def _elements(value):
+def _elements(value: Optional[nodes.NodeNG]) -> List[nodes.NodeNG]:
     """The expressions a kept value holds: itself, or a container's elements."""
     if value is None:
         return []
@@ -422,7 +284,7 @@ def _elements(value):
     return [value]
 
 
-def _creates_variables(cls):
+def _creates_variables(cls: nodes.ClassDef) -> bool:
     """Whether a class's methods call `self.add_weight(...)` (variables of its own)."""
     for method in cls.mymethods():
         for call in method.nodes_of_class(nodes.Call):
@@ -433,22 +295,12 @@ def _creates_variables(cls):
     return False
 
 
-def _first_arg(method):
+def _first_arg(method: nodes.FunctionDef) -> Optional[str]:
     args = method.args.posonlyargs + (method.args.args or [])
     return args[0].name if args else None
 
 
-def _assigned_value(target):
-    """The expression a simple `name = value` / `self.x = value` target receives, else None."""
-    stmt = target.parent
-    if isinstance(stmt, nodes.Assign) and target in stmt.targets:
-        return stmt.value
-    if isinstance(stmt, nodes.AnnAssign) and stmt.target is target:
-        return stmt.value
-    return None
-
-
-def agree(found):
+def agree(found: Optional[List[Held]]) -> Optional[Held]:
     """One Held for several possible classes when they share a category; else None."""
     if not found:
         return None
@@ -460,19 +312,10 @@ def agree(found):
     return Held(" or ".join(sorted(names)), found[0].layer)
 
 
-def _declaration_only(target):
+def _declaration_only(target: nodes.NodeNG) -> bool:
     """`x: Layer` without a value annotates; it assigns nothing."""
     return isinstance(target.parent, nodes.AnnAssign) and target.parent.value is None
 
 
-def _both(a, b):
+def _both(a: Optional[List[Held]], b: Optional[List[Held]]) -> Optional[List[Held]]:
     return None if a is None or b is None else a + b
-
-
-def _all(results):
-    found = []
-    for result in results:
-        if result is None:
-            return None
-        found.extend(result)
-    return found
