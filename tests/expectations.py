@@ -1,20 +1,55 @@
-"""Reading `# expect: KR001` comments: the verdict written on the line it concerns."""
+"""Reading `# expect: KR001:13` comments: the verdict written on the line it concerns.
+
+Each code may carry the column flake8 prints (from 1, in UTF-8 bytes), as bugbear's `# B020: 4`:
+`# expect: KR001:9, KR002:20`. A code without a column (`# expect: KR001`) is checked on its line
+only. One code may be listed twice on a line with two columns, for two findings there.
+"""
 import pathlib
 import re
 import sys
+from typing import NamedTuple, Optional
 
-EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
+_ONE = r"[A-Z]+[0-9]+(?:\s*:\s*[0-9]+)?"
+EXPECT = re.compile(r"#\s*expect:\s*(" + _ONE + r"(?:\s*,\s*" + _ONE + r")*)")
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+class Expect(NamedTuple):
+    line: int
+    code: str
+    col: Optional[int]  # from 1, as flake8 prints it; None: any column
+
+
+def expectations(path):
+    """Every `# expect:` entry of a fixture file, in line order."""
+    found = []
+    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            for item in match.group(1).split(","):
+                code, _, col = item.partition(":")
+                found.append(Expect(row, code.strip(), int(col) if col.strip() else None))
+    return found
 
 
 def expected(path):
     """{(line, code)} that a fixture file says must be reported."""
-    found = set()
-    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        match = EXPECT.search(line)
-        if match:
-            found.update((row, code.strip()) for code in match.group(1).split(","))
-    return found
+    return {(e.line, e.code) for e in expectations(path)}
+
+
+def compare(path, findings):
+    """(missing, extra): the expectations no finding meets and the findings no expectation
+    names, each as sorted (line, code[, col]) tuples; columns are compared where the fixture
+    gives one for that line and code. `findings` are (line, code, col-from-1) triples."""
+    wants = expectations(path)
+    with_col = {(e.line, e.code) for e in wants if e.col is not None}
+
+    def key(line, code, col):
+        return (line, code, col) if (line, code) in with_col else (line, code)
+
+    want = {key(*e) for e in wants}
+    got = {key(*f) for f in findings}
+    return sorted(want - got), sorted(got - want)
 
 
 REQUIRES = re.compile(r"^# requires-python: (\d+)\.(\d+)")

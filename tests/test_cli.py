@@ -141,8 +141,10 @@ def test_stdin_is_the_file_it_names():
 
 
 def test_stdin_buffer_wins_over_the_file_on_disk():
-    source = SEED_BAD.read_text(encoding="utf-8").replace(
-        "x = self.bn(x)  # expect: KR001", "x = self.maxpool(x)")
+    original = SEED_BAD.read_text(encoding="utf-8")
+    source = original.replace("x = self.bn(x)  # expect: KR001:13", "x = self.maxpool(x)")
+    # The edit must happen and leave valid Python, or the empty report proves nothing.
+    assert source != original and compile(source, str(SEED_BAD), "exec")
     proc = keras_reuse("--isolated", "--stdin-filename", "subclass/seed_article_bad.py",
                        cwd=FIXTURES, stdin=source, status=(0,))
     assert proc.stdout == ""

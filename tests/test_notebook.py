@@ -22,7 +22,8 @@ def expected(path):
         for row, line in enumerate("".join(cell["source"]).splitlines(), start=1):
             match = EXPECT.search(line)
             if match:
-                found.update((number, row, c.strip()) for c in match.group(1).split(","))
+                found.update((number, row, c.partition(":")[0].strip())
+                             for c in match.group(1).split(","))
     return found
 
 
