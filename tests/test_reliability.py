@@ -1,0 +1,151 @@
+"""The command never loses a run: a bad input is one line for that file, counted for exit 1,
+and every other file keeps its findings; no traceback, no hang. Each case runs the real
+`keras-reuse` on a file of its own beside a model with two findings."""
+import json
+import os
+import textwrap
+import time
+
+import pytest
+
+from cli_run import keras_reuse
+
+MODEL = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.norm = layers.BatchNormalization()
+
+        def call(self, x):
+            return self.norm(self.norm(x))
+""")
+
+
+def run_beside_model(tmp_path, name, content, *args):
+    """(the lines about `name`, the lines about model.py, the process) of one run over both."""
+    (tmp_path / "model.py").write_text(MODEL)
+    target = tmp_path / name
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+    elif content is not None:
+        target.write_text(content, encoding="utf-8")
+    proc = keras_reuse("--isolated", "-j", "1", *args, name, "model.py", cwd=tmp_path,
+                       status=(1,))
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    mine = [line for line in lines if line.startswith(name + ":")]
+    model = [line for line in lines if line.startswith("model.py:")]
+    assert len(model) == 1 and " KR001 " in model[0], proc.stdout  # the other file's finding
+    assert len(mine) + len(model) == len(lines), proc.stdout
+    return mine, proc
+
+
+def notebook(*cells, metadata=None):
+    """A notebook's JSON from cells given as dicts or as code sources."""
+    cells = [c if isinstance(c, dict) else {"cell_type": "code", "metadata": {}, "outputs": [],
+                                             "source": c} for c in cells]
+    return json.dumps({"cells": cells, "metadata": metadata if metadata is not None else {},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.parametrize("content, error", [
+    (notebook(["import keras\n", None]), "NotebookError: cell 1: 'source' is neither text"),
+    (notebook(["x = 1\n", 7]), "NotebookError: cell 1: 'source' is neither text"),
+    (notebook({"metadata": {}, "source": "x = 1\n"}), "NotebookError: cell 1 has no 'cell_type'"),
+    ('{"cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+     "NotebookError: not a notebook this tool can read: its JSON is nested too deeply"),
+    (json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}),
+     "NotebookError: nbformat 3 is not supported"),
+    ("[1, 2]", "NotebookError: not a Jupyter notebook: the JSON is not an object"),
+])
+def test_a_notebook_that_cannot_be_read_is_one_line(tmp_path, content, error):
+    mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
+    assert len(mine) == 1 and mine[0].startswith(f"nb.ipynb:1:1: {error}"), mine
+
+
+def test_a_notebook_with_null_metadata_is_read_as_python(tmp_path):
+    text = notebook("import keras\nn = keras.layers.BatchNormalization()\n"
+                    "i = keras.Input((4,))\nm = keras.Model(i, n(n(i)))\n", metadata=None)
+    data = json.loads(text)
+    data["metadata"] = None
+    mine, _ = run_beside_model(tmp_path, "nb.ipynb", json.dumps(data))
+    assert [line.split(": ")[1].split(" ")[0] for line in mine] == ["KR001"], mine
+
+
+def test_a_cell_left_inside_a_string_does_not_hide_the_next_cells(tmp_path):
+    # Jupyter fails that cell alone: it is reported, and the next cell's finding still is.
+    content = notebook("import keras\nfrom keras import layers\nnotes = '''\n",
+                       "i = keras.Input((4,))\nn = layers.BatchNormalization()\n"
+                       "m = keras.Model(i, n(n(i)))\n")
+    mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
+    assert [line.split(": ", 1)[1].split(" ")[0] for line in mine] == ["SyntaxError:", "KR001"]
+    assert mine[0].startswith("nb.ipynb:cell 1:3:")
+    assert mine[1].startswith("nb.ipynb:cell 2:3:")
+
+
+def test_notebook_messages_name_cells_for_every_line_of_ours_and_none_of_the_users(tmp_path):
+    content = notebook("import keras\nfrom keras import layers\n",
+                       "a = keras.Sequential([layers.Dense(4), layers.Dense(2)])\n",
+                       "b = keras.Sequential(a.layers[:-1])\n",
+                       "class K(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+                       "        self.h = {'on line 1': layers.BatchNormalization()}\n\n"
+                       "    def call(self, x):\n        return self.h['on line 1'](self.h['on line 1'](x))\n")
+    mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
+    borrowed, reused = mine
+    assert " KR004 " in borrowed and "holds those layers since cell 2, line 1." in borrowed
+    assert "self.h['on line 1']" in reused and "first called in cell 4, line 7" in reused
+
+
+@pytest.mark.parametrize("coding", ["undefined", "punycode"])
+def test_an_encoding_that_cannot_decode_is_one_line(tmp_path, coding):
+    mine, _ = run_beside_model(tmp_path, "bad.py", f"# -*- coding: {coding} -*-\nx = 1\n")
+    assert len(mine) == 1 and mine[0].startswith("bad.py:1:1: UnicodeError: "), mine
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_named_like_a_module_is_never_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    mine, _ = run_beside_model(tmp_path, "pipe.py", None)
+    assert mine == ["pipe.py:1:1: NotAFile: not a regular file (a FIFO, socket or device)"]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/stdin"])
+def test_a_link_to_a_device_is_never_read(tmp_path, device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    os.symlink(device, tmp_path / "dev.py")
+    start = time.monotonic()
+    mine, _ = run_beside_model(tmp_path, "dev.py", None)
+    assert mine == ["dev.py:1:1: NotAFile: not a regular file (a FIFO, socket or device)"]
+    assert time.monotonic() - start < 60
+
+
+def test_a_file_over_the_size_limit_is_one_line(tmp_path):
+    from flake8_keras_reuse.command.lint import MAX_BYTES
+
+    with open(tmp_path / "big.py", "wb") as handle:
+        handle.truncate(MAX_BYTES + 1)  # sparse: costs no disk
+    mine, _ = run_beside_model(tmp_path, "big.py", None)
+    assert len(mine) == 1 and mine[0].startswith("big.py:1:1: FileTooLarge: "), mine
+
+
+def _seconds(*args, cwd):
+    start = time.perf_counter()
+    keras_reuse("--isolated", *args, cwd=cwd, status=(0, 1))
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("source", [
+    " " * 100_000 + "\nx = 1\n",  # one long line of spaces (the old line pattern was quadratic)
+    "x = (1\n" + "% 2\n" * 4000 + ")\n",  # %-led lines inside a statement (re-tokenized)
+])
+def test_notebook_ipython_handling_is_linear(tmp_path, source):
+    (tmp_path / "nb.ipynb").write_text(notebook(source))
+    (tmp_path / "same.py").write_text(source)
+    as_py = min(_seconds("same.py", cwd=tmp_path) for _ in range(2))
+    as_notebook = min(_seconds("nb.ipynb", cwd=tmp_path) for _ in range(2))
+    assert as_notebook <= 2 * as_py + 0.2, (as_notebook, as_py)
