@@ -3,12 +3,14 @@ and every other file keeps its findings; no traceback, no hang. Each case runs t
 `keras-reuse` on a file of its own beside a model with two findings."""
 import json
 import os
+import signal
+import subprocess
 import textwrap
 import time
 
 import pytest
 
-from cli_run import keras_reuse
+from cli_run import SCRIPT, keras_reuse
 
 MODEL = textwrap.dedent("""\
     import keras
@@ -149,3 +151,117 @@ def test_notebook_ipython_handling_is_linear(tmp_path, source):
     as_py = min(_seconds("same.py", cwd=tmp_path) for _ in range(2))
     as_notebook = min(_seconds("nb.ipynb", cwd=tmp_path) for _ in range(2))
     assert as_notebook <= 2 * as_py + 0.2, (as_notebook, as_py)
+
+
+# -- output, signals, jobs -------------------------------------------------------------------
+
+def _model(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL)
+    return tmp_path / "model.py"
+
+
+@pytest.mark.parametrize("target, reason", [
+    ("folder", "it is a folder"), ("missing/r.txt", "no folder"), ("link.txt", "symbolic link"),
+    ("/dev/full", "No space left on device"),
+])
+def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path, target, reason):
+    _model(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "elsewhere.txt").write_text("kept\n")
+    os.symlink(tmp_path / "elsewhere.txt", tmp_path / "link.txt")
+    if target == "/dev/full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    proc = keras_reuse("--isolated", "-o", target, "model.py", cwd=tmp_path, status=(2,))
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"keras-reuse: error: cannot write {target}: ") and reason in line
+    assert (tmp_path / "elsewhere.txt").read_text() == "kept\n"  # a link is never followed
+
+
+def test_stdout_on_a_full_disk_is_one_line(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    _model(tmp_path)
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([str(SCRIPT), "--isolated", "model.py"], cwd=tmp_path,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "keras-reuse: error: cannot write the report: No space left on device\n"
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
+    for i in range(300):
+        (tmp_path / f"m{i}.py").write_text(MODEL)
+    proc = subprocess.Popen([str(SCRIPT), "--isolated", "-j", "1", "."], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (0, 1) and err == "", err
+
+
+def _group_run(tmp_path, *args):
+    for i in range(3000):
+        (tmp_path / f"m{i}.py").write_text(MODEL)
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_REUSE_RAISE"}
+    return subprocess.Popen([str(SCRIPT), "--isolated", *args, "."], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True, env=env)
+
+
+def _alive(group):
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path, jobs):
+    proc = _group_run(tmp_path, "-j", jobs)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal sends it to the whole group
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130 and err == "keras-reuse: interrupted\n", err
+    time.sleep(0.5)
+    assert not _alive(proc.pid)
+
+
+def test_sigterm_ends_the_workers_too(tmp_path):
+    proc = _group_run(tmp_path, "-j", "2")
+    time.sleep(2)
+    os.kill(proc.pid, signal.SIGTERM)  # to the main process only, as a supervisor does
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    deadline = time.monotonic() + 10
+    while _alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(proc.pid), "workers outlived the main process"
+
+
+def test_jobs_are_capped_at_the_cores(tmp_path, monkeypatch):
+    from flake8_keras_reuse.command import main as cli
+
+    started = []
+
+    class Pool:
+        def __init__(self, jobs, initializer=None):
+            started.append(jobs)
+            raise OSError("no processes in this test")
+
+    monkeypatch.setattr(cli.multiprocessing, "Pool", Pool)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    path = _model(tmp_path)
+    for i in range(5):
+        (tmp_path / f"m{i}.py").write_text(MODEL)
+    files = sorted(str(p) for p in tmp_path.glob("*.py"))
+    rows = cli._check(cli.Linter(), files, 300)
+    assert started == [2] and len(rows) == 6 and str(path) in {r.path for r in rows}
+
+
+def test_a_closed_standard_input_is_one_line(tmp_path):
+    proc = subprocess.run([str(SCRIPT), "--isolated", "--stdin-filename", "x.py"],
+                          preexec_fn=lambda: os.close(0), capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "keras-reuse: error: standard input is closed: nothing to check\n"
