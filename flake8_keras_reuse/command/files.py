@@ -152,43 +152,106 @@ def compile_pattern(line: str) -> Optional[Tuple["re.Pattern", bool, bool]]:
     anchored = "/" in stripped
     stripped = stripped.lstrip("/")
     body = _translate(stripped)
+    if body is None:  # a pattern git rejects (an unknown [:class:]) matches nothing
+        return None
     prefix = "" if anchored else "(?:.*/)?"
     return re.compile(prefix + body + r"\Z", re.DOTALL), negated, dir_only
 
 
-def _translate(pattern: str) -> str:
+# POSIX classes of git's wildmatch, as regex class members (ASCII, as git's ctype).
+_CLASSES = {
+    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9", "graph": "\\x21-\\x7e", "lower": "a-z", "print": "\\x20-\\x7e",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z", "xdigit": "0-9a-fA-F",
+}
+
+
+def _translate(pattern: str) -> Optional[str]:
+    """A gitignore pattern as a regex over a '/'-separated path, as git's wildmatch with
+    WM_PATHNAME reads it: `*`, `?` and brackets never match '/'; `**` as a whole component
+    (`**/x`, `x/**`, `a/**/b`) spans any number of folders, and elsewhere any text (what `git
+    check-ignore` does, whatever gitignore(5) says). None when git would
+    reject the pattern (an unknown class, an unterminated bracket, a trailing backslash)."""
     out, i, n = [], 0, len(pattern)
     while i < n:
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == n:
-            out.append("/.*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
+        c = pattern[i]
+        if c == "*":
+            j = i
+            while j < n and pattern[j] == "*":
+                j += 1
+            whole = j - i >= 2 and (i == 0 or pattern[i - 1] == "/") and (
+                j == n or pattern[j] == "/")
+            if j - i == 1:
+                out.append("[^/]*")
+            elif not whole:  # `foo**/x`: git's wildmatch lets these cross folders too
+                out.append(".*")
+            elif j == n:  # `x/**`: everything inside (`**` alone: everything)
+                out.append(".*")
+            else:  # `**/`: any number of folders, none included
+                out.append("(?:.*/)?")
+                j += 1
+            i = j
+        elif c == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-                continue
-            inner = pattern[i + 1:end]
-            if inner.startswith("!"):
-                inner = "^" + inner[1:]
-            out.append("[" + inner.replace("\\", "\\\\") + "]")
-            i = end + 1
-        elif pattern[i] == "\\" and i + 1 < n:
+        elif c == "[":
+            translated = _bracket(pattern, i)
+            if translated is None:
+                return None
+            regex, i = translated
+            out.append(regex)
+        elif c == "\\":
+            if i + 1 == n:
+                return None
             out.append(re.escape(pattern[i + 1]))
             i += 2
         else:
-            out.append(re.escape(pattern[i]))
+            out.append(re.escape(c))
             i += 1
     return "".join(out)
+
+
+def _bracket(pattern: str, start: int) -> Optional[Tuple[str, int]]:
+    """The bracket expression at `start` as (regex, index after it); ranges whose ends are
+    reversed match nothing (as in git), never an error."""
+    i, n = start + 1, len(pattern)
+    negated = i < n and pattern[i] in "!^"
+    if negated:
+        i += 1
+    members, first = [], True
+    while i < n and (first or pattern[i] != "]"):
+        first = False
+        if pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            if end == -1:
+                return None
+            name = pattern[i + 2:end]
+            if name not in _CLASSES:
+                return None
+            members.append(_CLASSES[name])
+            i = end + 2
+            continue
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 == n:
+                return None
+            c = pattern[i + 1]
+            i += 1
+        i += 1
+        if i + 1 < n and pattern[i] == "-" and pattern[i + 1] != "]":
+            hi = pattern[i + 1]
+            if hi == "\\" and i + 2 < n:
+                hi = pattern[i + 2]
+                i += 1
+            i += 2
+            # git matches the range's first end as itself, then the range if it is in order.
+            members.append(f"{re.escape(c)}-{re.escape(hi)}" if c <= hi else re.escape(c))
+            continue
+        members.append(re.escape(c))
+    if i >= n:  # never closed
+        return None
+    body = "".join(members)
+    if negated:
+        return f"[^/{body}]", i + 1
+    return (f"(?!/)[{body}]" if body else "(?!)"), i + 1
