@@ -265,3 +265,125 @@ def test_a_closed_standard_input_is_one_line(tmp_path):
                           timeout=60)
     assert proc.returncode == 2
     assert proc.stderr == "keras-reuse: error: standard input is closed: nothing to check\n"
+
+
+# -- files, configuration, resources ---------------------------------------------------------
+
+def test_a_deep_folder_tree_is_walked(tmp_path):
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    os.chdir(folder)  # paths of 1,100 levels are too long to name from the top at once
+    try:
+        for _ in range(1100):
+            os.mkdir("a")
+            os.chdir("a")
+        with open("m.py", "w") as handle:
+            handle.write(MODEL)
+    finally:
+        os.chdir(tmp_path)
+    start = time.monotonic()
+    proc = keras_reuse("--isolated", "-j", "1", "deep", cwd=tmp_path, status=(1,))
+    assert time.monotonic() - start < 60
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("deep/" + "a/" * 1100 + "m.py:11:") and " KR001 " in line
+    assert proc.stderr == ""
+
+
+def test_an_unreadable_folder_is_one_line(tmp_path, monkeypatch):
+    # (Root reads every folder, so the folder's refusal is simulated in-process.)
+    from flake8_keras_reuse.command import files
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "m.py").write_text(MODEL)
+    _model(tmp_path)
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(files.os, "scandir", scandir)
+    unreadable = []
+    found = files.find_files([str(tmp_path)], [], False, unreadable)
+    assert found == [str(tmp_path / "model.py")]
+    assert unreadable == [(str(tmp_path / "locked"), "PermissionError: Permission denied")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True,
+                    reason="root reads every folder")
+def test_an_unreadable_folder_is_reported_by_the_command(tmp_path):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "m.py").write_text(MODEL)
+    os.chmod(tmp_path / "locked", 0)
+    try:
+        mine, _ = run_beside_model(tmp_path, "locked", None)
+    finally:
+        os.chmod(tmp_path / "locked", 0o755)
+    assert mine == ["locked:1:1: PermissionError: Permission denied"]
+
+
+def test_the_checker_runs_where_its_large_stack_cannot_be_reserved(tmp_path):
+    import resource
+
+    _model(tmp_path)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (400 * 2**20, 400 * 2**20))
+
+    proc = subprocess.run([str(SCRIPT), "--isolated", "model.py"], cwd=tmp_path,
+                          preexec_fn=limit, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert [line.split(": ")[1].split(" ")[0] for line in proc.stdout.splitlines()] == ["KR001"]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(tmp_path):
+    name = os.fsdecode(b"caf\xe9.py")
+    (tmp_path / name).write_text(MODEL)
+    for fmt in ("text", "json", "sarif", "github"):
+        proc = keras_reuse("--isolated", "--format", fmt, ".", cwd=tmp_path, status=(1,))
+        assert proc.stderr == "" and "KR001" in proc.stdout, (fmt, proc.stderr)
+    keras_reuse("--isolated", "-o", "r.txt", ".", cwd=tmp_path, status=(1,))
+    assert (tmp_path / "r.txt").read_bytes().startswith(b"caf\xe9.py:11:")
+    sarif = json.loads(keras_reuse("--isolated", "--format", "sarif", ".", cwd=tmp_path,
+                                   status=(1,)).stdout)
+    [result] = sarif["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "caf%E9.py"
+
+
+def test_a_file_name_with_a_newline_stays_on_its_line(tmp_path):
+    (tmp_path / "a\ntouch PWNED\n#.py").write_text(MODEL)
+    proc = keras_reuse("--isolated", ".", cwd=tmp_path, status=(1,))
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("a\\ntouch PWNED\\n#.py:11:")
+
+
+def test_a_gitignore_line_git_rejects_costs_nothing_else(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=60)
+    (tmp_path / ".gitignore").write_text("[z-a].py\n[[:bogus:]]\n[unclosed\n")
+    _model(tmp_path)
+    proc = keras_reuse("--isolated", ".", cwd=tmp_path, status=(1,))
+    assert proc.stderr == "" and len(proc.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("tool", ["5", '"text"', "[1, 2]"])
+def test_a_pyproject_whose_tool_is_not_a_table_is_one_line(tmp_path, tool):
+    (tmp_path / "pyproject.toml").write_text(f"tool = {tool}\n")
+    (tmp_path / "proj").mkdir()
+    _model(tmp_path / "proj")
+    proc = keras_reuse(".", cwd=tmp_path / "proj", status=(2,))
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("keras-reuse: error: ") and "'tool' must be a table" in line
+
+
+def test_a_parse_out_of_memory_says_so(monkeypatch):
+    from flake8_keras_reuse.command import lint
+
+    def parse(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(lint.ast, "parse", parse)
+    [row] = lint.Linter().lint_bytes(b"x = 1\n", "big.py")
+    assert (row.line, row.code, row.message) == (
+        1, None, "MemoryError: not enough memory to parse the file")

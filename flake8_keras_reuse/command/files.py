@@ -11,7 +11,7 @@
 import fnmatch
 import os
 import re
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 SUFFIXES = (".py", ".ipynb")
 # flake8's default excludes, and the tool and environment folders ruff also skips.
@@ -46,9 +46,12 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(absolute, p) for p in patterns)
 
 
-def find_files(paths: Sequence[str], exclude: Sequence[str],
-               respect_gitignore: bool = True) -> List[str]:
-    """The files to check, as display paths, sorted and without repeats."""
+def find_files(paths: Sequence[str], exclude: Sequence[str], respect_gitignore: bool = True,
+               unreadable: Optional[List[Tuple[str, str]]] = None) -> List[str]:
+    """The files to check, as display paths, sorted and without repeats. A folder that cannot
+    be listed is added to `unreadable` as (path, error), to be reported, never skipped
+    silently. The walk keeps its own stack: a tree of any depth is walked (os.walk recursed,
+    and a 1,100-deep tree was a RecursionError)."""
     found = set()
     for top in paths:
         if not os.path.exists(top):
@@ -59,12 +62,28 @@ def find_files(paths: Sequence[str], exclude: Sequence[str],
             found.add(os.path.normpath(top))
             continue
         ignore = GitIgnore(top) if respect_gitignore else None
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not _skip(os.path.join(folder, d), True,
-                                                          exclude, ignore))
-            for name in files:
-                path = os.path.join(folder, name)
-                if name.endswith(SUFFIXES) and not _skip(path, False, exclude, ignore):
+        folders = [top]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                if unreadable is not None:
+                    unreadable.append((folder, f"{type(exc).__name__}: {exc.strerror or exc}"))
+                continue
+            for entry in entries:
+                path = os.path.join(folder, entry.name)
+                try:
+                    is_dir = entry.is_dir()
+                    link = entry.is_symlink()
+                except OSError:
+                    continue
+                if is_dir:
+                    # As os.walk: a link to a folder is never followed.
+                    if not link and not _skip(path, True, exclude, ignore):
+                        folders.append(path)
+                elif entry.name.endswith(SUFFIXES) and not _skip(path, False, exclude, ignore):
                     found.add(os.path.normpath(path))
     return sorted(found)
 
@@ -82,28 +101,34 @@ class GitIgnore:
         top = os.path.abspath(top)
         self.root = _work_tree(top) or top
         self._rules = {}  # folder -> [(regex, negated, dir_only)]
+        self._above: Dict[str, List[str]] = {}  # folder -> the folders with rules down to it
 
     def ignores(self, path: str, is_dir: bool) -> bool:
         path = os.path.abspath(path)
         verdict = False
-        for folder in self._folders_above(path):
-            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+        for folder in self._rule_folders(os.path.dirname(path)):
+            relative = path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
             for regex, negated, dir_only in self._rules_of(folder):
                 if (is_dir or not dir_only) and regex.match(relative):
                     verdict = not negated
         return verdict
 
-    def _folders_above(self, path):
-        """The folders from the root down to the one holding `path`."""
-        parent = os.path.dirname(path)
-        relative = os.path.relpath(parent, self.root)
-        if relative.startswith(".."):
-            return []
-        folders = [self.root]
-        if relative != ".":
-            for part in relative.split(os.sep):
-                folders.append(os.path.join(folders[-1], part))
-        return folders
+    def _rule_folders(self, folder: str) -> List[str]:
+        """The folders with rules from the root down to `folder`, remembered per folder, so a
+        deep tree costs its depth once, not once per file (that was cubic in the depth)."""
+        climb = []
+        while folder not in self._above:
+            if folder != self.root and not folder.startswith(self.root.rstrip(os.sep) + os.sep):
+                self._above[folder] = []  # outside the work tree: no rules
+                break
+            climb.append(folder)
+            if folder == self.root:
+                break
+            folder = os.path.dirname(folder)
+        for below in reversed(climb):
+            parent = self._above.get(os.path.dirname(below), []) if below != self.root else []
+            self._above[below] = parent + [below] if self._rules_of(below) else parent
+        return self._above[climb[0]] if climb else self._above[folder]
 
     def _rules_of(self, folder):
         if folder not in self._rules:

@@ -112,7 +112,9 @@ def _sarif_location(f: Row) -> Dict:
     if os.path.isabs(f.path):
         artifact = {"uri": Path(f.path).as_uri()}
     else:
-        artifact = {"uri": quote(f.path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+        # The name's own bytes, percent-encoded: a name that is not UTF-8 stays exact.
+        artifact = {"uri": quote(os.fsencode(f.path.replace(os.sep, "/"))),
+                    "uriBaseId": "%SRCROOT%"}
     region = {"startLine": f.line, "startColumn": f.char_col}
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 

@@ -177,5 +177,7 @@ def _parse(source: str) -> ast.AST:
         raise Unreadable(exc.lineno or 1, exc.offset or 1, f"SyntaxError: {exc.msg}") from None
     except ValueError as exc:  # null bytes, before Python 3.12
         raise Unreadable(1, 1, f"SyntaxError: {exc}") from None
-    except (RecursionError, MemoryError) as exc:  # nesting too deep for the parser
-        raise Unreadable(1, 1, f"{type(exc).__name__}: too deeply nested to parse") from None
+    except RecursionError:  # nesting too deep for the parser
+        raise Unreadable(1, 1, "RecursionError: too deeply nested to parse") from None
+    except MemoryError:
+        raise Unreadable(1, 1, "MemoryError: not enough memory to parse the file") from None

@@ -12,7 +12,7 @@ import platform
 import signal
 import sys
 import traceback
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from .. import __version__
 from . import config, formats
@@ -185,8 +185,10 @@ def run(args: argparse.Namespace) -> int:
         findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
     else:
         respect_gitignore = bool(settings.get("respect-gitignore", True))
-        files = find_files(args.paths or ["."], exclude, respect_gitignore)
-        findings = _check(linter, files, settings.get("jobs", "auto"))
+        unreadable: List[Tuple[str, str]] = []
+        files = find_files(args.paths or ["."], exclude, respect_gitignore, unreadable)
+        findings = [Row(path, 1, 1, 1, None, error) for path, error in unreadable]
+        findings += _check(linter, files, settings.get("jobs", "auto"))
 
     fmt = settings.get("format", "text")
     if args.output_file:
