@@ -16,7 +16,7 @@ import os
 import queue
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .findings import Finding, Settings
 from .rules import internal_error, render, text
@@ -65,16 +65,23 @@ def analyse_unsafely(tree: ast.Module, source: str, filename: str,
 # files are checked in.
 STACK_BYTES = 512 * 2**20  # address space only: pages are committed as they are touched
 RECURSION_LIMIT = 100_000
+# Where the address space is limited (ulimit -v) the large stack cannot be reserved: smaller
+# ones are tried, each with a recursion limit it can hold (about 5 KiB a frame), so only a
+# file that needs more recursion than that is KR900, never every file.
+STACKS = ((STACK_BYTES, RECURSION_LIMIT), (64 * 2**20, 12_000), (16 * 2**20, 3_000))
 
 
 def on_deep_stack(func: Callable[..., Any], *args: Any) -> Any:
     """func(*args) on the process's checker thread: a large stack, a raised recursion limit,
     and the same stack depth at the start of every file."""
     task = _Task(func, args)
+    tasks, limit = _worker()
+    if tasks is None:  # no thread could be started: the caller's own stack
+        return func(*args)
     old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    sys.setrecursionlimit(max(old_limit, limit))
     try:
-        _worker().put(task)
+        tasks.put(task)
         task.done.wait()
     finally:
         sys.setrecursionlimit(old_limit)
@@ -102,23 +109,29 @@ class _Task:
             self.done.set()
 
 
-_WORKER: Dict[int, "queue.SimpleQueue[_Task]"] = {}  # pid -> the checker thread's queue: a
-# forked child (flake8 -j) starts its own
+# pid -> (the checker thread's queue, its recursion limit): a forked child (flake8 -j) starts
+# its own. (None, limit) when no thread could be started at all.
+_WORKER: Dict[int, Tuple[Optional["queue.SimpleQueue[_Task]"], int]] = {}
 
 
-def _worker() -> "queue.SimpleQueue[_Task]":
+def _worker() -> Tuple[Optional["queue.SimpleQueue[_Task]"], int]:
     pid = os.getpid()
     if pid not in _WORKER:
-        tasks: "queue.SimpleQueue[_Task]" = queue.SimpleQueue()
-        old_size = threading.stack_size()
-        threading.stack_size(STACK_BYTES)
-        try:
-            threading.Thread(target=_serve, args=(tasks,), name="keras-reuse-check",
-                             daemon=True).start()
-        finally:
-            threading.stack_size(old_size)
         _WORKER.clear()
-        _WORKER[pid] = tasks
+        _WORKER[pid] = (None, sys.getrecursionlimit())
+        for size, limit in STACKS:
+            tasks: "queue.SimpleQueue[_Task]" = queue.SimpleQueue()
+            old_size = threading.stack_size()
+            try:
+                threading.stack_size(size)
+                threading.Thread(target=_serve, args=(tasks,), name="keras-reuse-check",
+                                 daemon=True).start()
+            except (RuntimeError, MemoryError, ValueError):  # "can't start new thread"
+                continue
+            finally:
+                threading.stack_size(old_size)
+            _WORKER[pid] = (tasks, limit)
+            break
     return _WORKER[pid]
 
 

@@ -43,7 +43,7 @@ def find(start: str) -> Optional[str]:
     folder = os.path.abspath(start)
     while True:
         candidate = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(candidate) and TABLE in _read(candidate).get("tool", {}):
+        if os.path.isfile(candidate) and TABLE in _tool(_read(candidate), candidate):
             return candidate
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -54,13 +54,21 @@ def find(start: str) -> Optional[str]:
 def load(path: Optional[str]) -> Config:
     if path is None:
         return Config()
-    table = _read(path).get("tool", {}).get(TABLE, {})
+    table = _tool(_read(path), path).get(TABLE, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.{TABLE}] must be a table")
     values = {}
     for key, value in table.items():
         values[key] = _check(path, key, value)
     return Config(path, values)
+
+
+def _tool(data: Dict[str, Any], path: str) -> Dict[str, Any]:
+    """The file's [tool] table; a `tool` that is not a table is an error, as for ruff."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+    return tool
 
 
 def _read(path: str) -> Dict[str, Any]:

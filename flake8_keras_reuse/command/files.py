@@ -11,7 +11,7 @@
 import fnmatch
 import os
 import re
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 SUFFIXES = (".py", ".ipynb")
 # flake8's default excludes, and the tool and environment folders ruff also skips.
@@ -46,9 +46,12 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(absolute, p) for p in patterns)
 
 
-def find_files(paths: Sequence[str], exclude: Sequence[str],
-               respect_gitignore: bool = True) -> List[str]:
-    """The files to check, as display paths, sorted and without repeats."""
+def find_files(paths: Sequence[str], exclude: Sequence[str], respect_gitignore: bool = True,
+               unreadable: Optional[List[Tuple[str, str]]] = None) -> List[str]:
+    """The files to check, as display paths, sorted and without repeats. A folder that cannot
+    be listed is added to `unreadable` as (path, error), to be reported, never skipped
+    silently. The walk keeps its own stack: a tree of any depth is walked (os.walk recursed,
+    and a 1,100-deep tree was a RecursionError)."""
     found = set()
     for top in paths:
         if not os.path.exists(top):
@@ -59,12 +62,28 @@ def find_files(paths: Sequence[str], exclude: Sequence[str],
             found.add(os.path.normpath(top))
             continue
         ignore = GitIgnore(top) if respect_gitignore else None
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not _skip(os.path.join(folder, d), True,
-                                                          exclude, ignore))
-            for name in files:
-                path = os.path.join(folder, name)
-                if name.endswith(SUFFIXES) and not _skip(path, False, exclude, ignore):
+        folders = [top]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                if unreadable is not None:
+                    unreadable.append((folder, f"{type(exc).__name__}: {exc.strerror or exc}"))
+                continue
+            for entry in entries:
+                path = os.path.join(folder, entry.name)
+                try:
+                    is_dir = entry.is_dir()
+                    link = entry.is_symlink()
+                except OSError:
+                    continue
+                if is_dir:
+                    # As os.walk: a link to a folder is never followed.
+                    if not link and not _skip(path, True, exclude, ignore):
+                        folders.append(path)
+                elif entry.name.endswith(SUFFIXES) and not _skip(path, False, exclude, ignore):
                     found.add(os.path.normpath(path))
     return sorted(found)
 
@@ -82,28 +101,34 @@ class GitIgnore:
         top = os.path.abspath(top)
         self.root = _work_tree(top) or top
         self._rules = {}  # folder -> [(regex, negated, dir_only)]
+        self._above: Dict[str, List[str]] = {}  # folder -> the folders with rules down to it
 
     def ignores(self, path: str, is_dir: bool) -> bool:
         path = os.path.abspath(path)
         verdict = False
-        for folder in self._folders_above(path):
-            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+        for folder in self._rule_folders(os.path.dirname(path)):
+            relative = path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
             for regex, negated, dir_only in self._rules_of(folder):
                 if (is_dir or not dir_only) and regex.match(relative):
                     verdict = not negated
         return verdict
 
-    def _folders_above(self, path):
-        """The folders from the root down to the one holding `path`."""
-        parent = os.path.dirname(path)
-        relative = os.path.relpath(parent, self.root)
-        if relative.startswith(".."):
-            return []
-        folders = [self.root]
-        if relative != ".":
-            for part in relative.split(os.sep):
-                folders.append(os.path.join(folders[-1], part))
-        return folders
+    def _rule_folders(self, folder: str) -> List[str]:
+        """The folders with rules from the root down to `folder`, remembered per folder, so a
+        deep tree costs its depth once, not once per file (that was cubic in the depth)."""
+        climb = []
+        while folder not in self._above:
+            if folder != self.root and not folder.startswith(self.root.rstrip(os.sep) + os.sep):
+                self._above[folder] = []  # outside the work tree: no rules
+                break
+            climb.append(folder)
+            if folder == self.root:
+                break
+            folder = os.path.dirname(folder)
+        for below in reversed(climb):
+            parent = self._above.get(os.path.dirname(below), []) if below != self.root else []
+            self._above[below] = parent + [below] if self._rules_of(below) else parent
+        return self._above[climb[0]] if climb else self._above[folder]
 
     def _rules_of(self, folder):
         if folder not in self._rules:
@@ -152,43 +177,106 @@ def compile_pattern(line: str) -> Optional[Tuple["re.Pattern", bool, bool]]:
     anchored = "/" in stripped
     stripped = stripped.lstrip("/")
     body = _translate(stripped)
+    if body is None:  # a pattern git rejects (an unknown [:class:]) matches nothing
+        return None
     prefix = "" if anchored else "(?:.*/)?"
     return re.compile(prefix + body + r"\Z", re.DOTALL), negated, dir_only
 
 
-def _translate(pattern: str) -> str:
+# POSIX classes of git's wildmatch, as regex class members (ASCII, as git's ctype).
+_CLASSES = {
+    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9", "graph": "\\x21-\\x7e", "lower": "a-z", "print": "\\x20-\\x7e",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z", "xdigit": "0-9a-fA-F",
+}
+
+
+def _translate(pattern: str) -> Optional[str]:
+    """A gitignore pattern as a regex over a '/'-separated path, as git's wildmatch with
+    WM_PATHNAME reads it: `*`, `?` and brackets never match '/'; `**` as a whole component
+    (`**/x`, `x/**`, `a/**/b`) spans any number of folders, and elsewhere any text (what `git
+    check-ignore` does, whatever gitignore(5) says). None when git would
+    reject the pattern (an unknown class, an unterminated bracket, a trailing backslash)."""
     out, i, n = [], 0, len(pattern)
     while i < n:
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == n:
-            out.append("/.*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
+        c = pattern[i]
+        if c == "*":
+            j = i
+            while j < n and pattern[j] == "*":
+                j += 1
+            whole = j - i >= 2 and (i == 0 or pattern[i - 1] == "/") and (
+                j == n or pattern[j] == "/")
+            if j - i == 1:
+                out.append("[^/]*")
+            elif not whole:  # `foo**/x`: git's wildmatch lets these cross folders too
+                out.append(".*")
+            elif j == n:  # `x/**`: everything inside (`**` alone: everything)
+                out.append(".*")
+            else:  # `**/`: any number of folders, none included
+                out.append("(?:.*/)?")
+                j += 1
+            i = j
+        elif c == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-                continue
-            inner = pattern[i + 1:end]
-            if inner.startswith("!"):
-                inner = "^" + inner[1:]
-            out.append("[" + inner.replace("\\", "\\\\") + "]")
-            i = end + 1
-        elif pattern[i] == "\\" and i + 1 < n:
+        elif c == "[":
+            translated = _bracket(pattern, i)
+            if translated is None:
+                return None
+            regex, i = translated
+            out.append(regex)
+        elif c == "\\":
+            if i + 1 == n:
+                return None
             out.append(re.escape(pattern[i + 1]))
             i += 2
         else:
-            out.append(re.escape(pattern[i]))
+            out.append(re.escape(c))
             i += 1
     return "".join(out)
+
+
+def _bracket(pattern: str, start: int) -> Optional[Tuple[str, int]]:
+    """The bracket expression at `start` as (regex, index after it); ranges whose ends are
+    reversed match nothing (as in git), never an error."""
+    i, n = start + 1, len(pattern)
+    negated = i < n and pattern[i] in "!^"
+    if negated:
+        i += 1
+    members, first = [], True
+    while i < n and (first or pattern[i] != "]"):
+        first = False
+        if pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            if end == -1:
+                return None
+            name = pattern[i + 2:end]
+            if name not in _CLASSES:
+                return None
+            members.append(_CLASSES[name])
+            i = end + 2
+            continue
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 == n:
+                return None
+            c = pattern[i + 1]
+            i += 1
+        i += 1
+        if i + 1 < n and pattern[i] == "-" and pattern[i + 1] != "]":
+            hi = pattern[i + 1]
+            if hi == "\\" and i + 2 < n:
+                hi = pattern[i + 2]
+                i += 1
+            i += 2
+            # git matches the range's first end as itself, then the range if it is in order.
+            members.append(f"{re.escape(c)}-{re.escape(hi)}" if c <= hi else re.escape(c))
+            continue
+        members.append(re.escape(c))
+    if i >= n:  # never closed
+        return None
+    body = "".join(members)
+    if negated:
+        return f"[^/{body}]", i + 1
+    return (f"(?!/)[{body}]" if body else "(?!)"), i + 1

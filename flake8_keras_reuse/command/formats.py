@@ -25,11 +25,17 @@ HOMEPAGE = DOCS.rstrip("#")
 
 def location(finding: Row) -> str:
     cell = f"cell {finding.cell}:" if finding.cell is not None else ""
-    return f"{finding.path}:{cell}{finding.line}:{finding.col}"
+    return f"{one_line(finding.path)}:{cell}{finding.line}:{finding.col}"
+
+
+def one_line(value: str) -> str:
+    """A file name or an error's text on one line: a newline in either must not start a line
+    of the report that a reader or a script takes for another finding."""
+    return value.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def text(findings: List[Row]) -> str:
-    return "".join(f"{location(f)}: {f.text}\n" for f in findings)
+    return "".join(f"{location(f)}: {one_line(f.text)}\n" for f in findings)
 
 
 def as_json(findings: List[Row]) -> str:
@@ -106,7 +112,9 @@ def _sarif_location(f: Row) -> Dict:
     if os.path.isabs(f.path):
         artifact = {"uri": Path(f.path).as_uri()}
     else:
-        artifact = {"uri": quote(f.path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+        # The name's own bytes, percent-encoded: a name that is not UTF-8 stays exact.
+        artifact = {"uri": quote(os.fsencode(f.path.replace(os.sep, "/"))),
+                    "uriBaseId": "%SRCROOT%"}
     region = {"startLine": f.line, "startColumn": f.char_col}
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 

@@ -7,18 +7,23 @@ selection or `# noqa` hides: the file was not checked, and silence would look li
 """
 import ast
 import io
+import os
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ..api import analyse
+from ..api import analyse, raise_errors
 from ..findings import Finding, Settings
-from ..rules import render
+from ..rules import internal_error, render
 from . import notebook
 from .noqa import Noqa
 from .selection import Selection
 
 NOTEBOOK_SUFFIX = ".ipynb"
+# Larger files are one error line, never read whole: no module or notebook anyone edits is
+# near this, and a link to /dev/zero must not fill the memory.
+MAX_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -52,15 +57,29 @@ class Linter:
     disable_noqa: bool = False
 
     def lint_path(self, path: str) -> List[Row]:
+        """Findings for one file; whatever goes wrong with it is one line for it, never the
+        run's end."""
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(path)
         except OSError as exc:
             return [Row(path, 1, 1, 1, None, f"{type(exc).__name__}: {exc.strerror or exc}")]
+        except Unreadable as exc:
+            return [Row(path, 1, 1, 1, None, exc.args[2])]
         return self.lint_bytes(data, path)
 
     def lint_bytes(self, data: bytes, path: str) -> List[Row]:
-        """Findings for one file's bytes; `path` names it (and finds its sibling modules)."""
+        """Findings for one file's bytes; `path` names it (and finds its sibling modules). An
+        error of our own in the front end is one KR900 line for this file (as the analysis's
+        own errors are), so the other files keep their findings."""
+        try:
+            return self._lint_bytes(data, path)
+        except Exception as exc:  # noqa: BLE001 - RecursionError and MemoryError included
+            if raise_errors():
+                raise
+            finding = internal_error.from_exception(exc)
+            return [Row(path, 1, 1, 1, finding.code, render(finding), None, finding)]
+
+    def _lint_bytes(self, data: bytes, path: str) -> List[Row]:
         is_notebook = path.endswith(NOTEBOOK_SUFFIX)
         book = None
         try:
@@ -76,12 +95,13 @@ class Linter:
         except notebook.NotebookError as exc:
             return [Row(path, 1, 1, 1, None, f"NotebookError: {exc}")]
         except Unreadable as exc:
-            line, col, text = exc.args
+            line, col, message = exc.args
             cell = None
             if book is not None:
                 cell, line = book.locate(line)
-            return [Row(path, line, col, col, None, text, cell)]
-        rows = []
+            return [Row(path, line, col, col, None, message, cell)]
+        rows = [Row(path, e.line, e.col, e.col, None, e.message, e.cell)
+                for e in (book.errors if book is not None else ())]
         lines = None
         locate = book.locate if book is not None else None
         for finding in analyse(source, path, self.settings, tree=tree):
@@ -100,7 +120,30 @@ class Linter:
                 cell, line = book.locate(line)
             rows.append(Row(path, line, col + 1, char_col, code, render(finding, locate), cell,
                             finding))
+        if book is not None and book.errors:  # the cells' errors in their places among findings
+            rows.sort(key=lambda row: (row.cell or 0, row.line, row.col))
         return rows
+
+
+def read_regular(path: str) -> bytes:
+    """A file's bytes, when it is a regular file (after links) of at most MAX_BYTES: a FIFO,
+    a device or a link to one (/dev/zero, /dev/stdin) is never waited on or read."""
+    # O_NONBLOCK: opening a FIFO with no writer would wait for one.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(1, 1, "NotAFile: not a regular file (a FIFO, socket or device)")
+        if info.st_size > MAX_BYTES:
+            raise Unreadable(1, 1, f"FileTooLarge: {info.st_size:,} bytes, more than the "
+                                   f"{MAX_BYTES:,} checked")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # grown while read
+        raise Unreadable(1, 1, f"FileTooLarge: more than the {MAX_BYTES:,} bytes checked")
+    return data
 
 
 def _decode(data: bytes, is_notebook: bool = False) -> str:
@@ -121,6 +164,8 @@ def _decode(data: bytes, is_notebook: bool = False) -> str:
                                     f"(byte 0x{data[exc.start]:02x}, not {exc.encoding})") from None
     except LookupError as exc:
         raise Unreadable(1, 1, f"LookupError: {exc}") from None
+    except UnicodeError as exc:  # a codec that fails without a position (punycode, idna)
+        raise Unreadable(1, 1, f"{type(exc).__name__}: {exc}") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -132,5 +177,7 @@ def _parse(source: str) -> ast.AST:
         raise Unreadable(exc.lineno or 1, exc.offset or 1, f"SyntaxError: {exc.msg}") from None
     except ValueError as exc:  # null bytes, before Python 3.12
         raise Unreadable(1, 1, f"SyntaxError: {exc}") from None
-    except (RecursionError, MemoryError) as exc:  # nesting too deep for the parser
-        raise Unreadable(1, 1, f"{type(exc).__name__}: too deeply nested to parse") from None
+    except RecursionError:  # nesting too deep for the parser
+        raise Unreadable(1, 1, "RecursionError: too deeply nested to parse") from None
+    except MemoryError:
+        raise Unreadable(1, 1, "MemoryError: not enough memory to parse the file") from None

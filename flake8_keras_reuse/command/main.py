@@ -6,12 +6,13 @@ names are flake8's. Exit status: 0 nothing found, 1 findings (or a file that cou
 checked), 2 a usage or configuration error, or an internal error (a KR900 finding included).
 """
 import argparse
+import multiprocessing
 import os
 import platform
+import signal
 import sys
 import traceback
-from concurrent.futures import ProcessPoolExecutor
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from .. import __version__
 from . import config, formats
@@ -110,10 +111,27 @@ class Choices:
         return normalize_patterns(self.cfg.values.get(key, default), self.cfg.folder)
 
 
+class OutputError(Exception):
+    """The report cannot be written where it was asked to go."""
+
+
+class Terminated(BaseException):
+    """SIGTERM: end the run and its workers, as Ctrl-C does."""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
+    previous = _on_sigterm()
     try:
         return run(args)
+    except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, no traceback
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        return 143  # 128 + SIGTERM
+    except OutputError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     except (UsageError, config.ConfigError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
@@ -127,6 +145,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{PROG}: internal error; please report it with the traceback above",
               file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm():  # -> the previous handler, or None when none could be set
+    """SIGTERM raises Terminated in the main thread, so the workers are ended with it."""
+    def terminated(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread (a test runner's worker thread)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,14 +179,20 @@ def run(args: argparse.Namespace) -> int:
         if any(path != "-" for path in args.paths):
             raise UsageError("standard input ('-' or --stdin-filename) is checked alone")
         name = args.stdin_filename or "stdin"
+        if sys.stdin is None:  # the process was started with its standard input closed
+            raise UsageError("standard input is closed: nothing to check")
         data = sys.stdin.buffer.read()
         findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
     else:
         respect_gitignore = bool(settings.get("respect-gitignore", True))
-        files = find_files(args.paths or ["."], exclude, respect_gitignore)
-        findings = _check(linter, files, settings.get("jobs", "auto"))
+        unreadable: List[Tuple[str, str]] = []
+        files = find_files(args.paths or ["."], exclude, respect_gitignore, unreadable)
+        findings = [Row(path, 1, 1, 1, None, error) for path, error in unreadable]
+        findings += _check(linter, files, settings.get("jobs", "auto"))
 
     fmt = settings.get("format", "text")
+    if args.output_file:
+        _check_output(args.output_file)  # before the work, where it can be
     report = formats.WRITERS[fmt](findings)
     stats = formats.statistics(findings) if settings.get("statistics", False) else ""
     if stats and fmt == "text":
@@ -168,34 +206,84 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(linter: Linter, files: List[str], jobs) -> List[Row]:
-    """Findings for every file, in file order; -j N gives the very same list as -j 1."""
-    if jobs == "auto":
-        jobs = os.cpu_count() or 1
+    """Findings for every file, in file order; -j N gives the very same list as -j 1.
+
+    At most one worker per core: more only cost memory (each holds its own caches)."""
+    cores = os.cpu_count() or 1
+    jobs = cores if jobs == "auto" else min(jobs, cores)
     jobs = min(jobs, len(files))
     per_file = None
     if jobs > 1:
         try:
-            with ProcessPoolExecutor(jobs) as pool:
-                chunk = max(1, len(files) // (jobs * 4))
-                per_file = list(pool.map(linter.lint_path, files, chunksize=chunk))
+            pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
         except (OSError, ImportError, NotImplementedError):
-            per_file = None  # no process support here (as flake8, fall back to one)
+            pool = None  # no process support here (as flake8, fall back to one)
+        if pool is not None:
+            try:
+                chunk = max(1, len(files) // (jobs * 4))
+                per_file = list(pool.imap(linter.lint_path, files, chunksize=chunk))
+                pool.close()
+            finally:
+                pool.terminate()  # Ctrl-C, SIGTERM or an error: the workers end with the run
+                pool.join()
     if per_file is None:
         per_file = [linter.lint_path(path) for path in files]
     return [finding for found in per_file for finding in found]
 
 
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the main process, which ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _check_output(path: str) -> None:
+    """Refuse, before any work, a report target that cannot be written or is a link (a
+    committed `report.txt -> ~/.bashrc` must not be overwritten)."""
+    if os.path.islink(path):
+        raise OutputError(f"cannot write {path}: it is a symbolic link")
+    if os.path.isdir(path):
+        raise OutputError(f"cannot write {path}: it is a folder")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"cannot write {path}: no folder {folder}")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise OutputError(f"cannot write {path}: permission denied")
+
+
 def _write(report: str, output_file: Optional[str]) -> None:
     if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(report)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(output_file, flags, 0o666)
+            # surrogateescape: a file name that is not UTF-8 is written as its own bytes
+            with open(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write(report)
+        except OSError as exc:
+            raise OutputError(f"cannot write {output_file}: {exc.strerror or exc}") from None
         return
     try:
         sys.stdout.reconfigure(errors="backslashreplace")
     except AttributeError:  # replaced by something that is not a text file
         pass
-    sys.stdout.write(report)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head -1`: the reader has what it wanted
+        _quiet_stdout()
+    except OSError as exc:  # a full disk
+        _quiet_stdout()
+        raise OutputError(f"cannot write the report: {exc.strerror or exc}") from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

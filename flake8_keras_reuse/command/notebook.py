@@ -10,13 +10,14 @@ IPython lines that are not Python (`%matplotlib inline`, `!pip install ...`, `x 
 written. A cell that starts with a cell magic (`%%bash`) is not Python and is left out, except
 the magics whose body is Python (`%%time`, `%%capture`, ...).
 """
+import ast
 import io
 import json
 import re
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
 PYTHON_CELL_MAGICS = frozenset({
@@ -24,8 +25,9 @@ PYTHON_CELL_MAGICS = frozenset({
 
 # A line IPython rewrites before Python sees it, when it starts a statement: a line magic or
 # shell escape, a help query (`?obj`, `obj?`, `obj??`), or a magic's result assigned to names.
-_IPYTHON_LINE = re.compile(
-    r"\s*(?:[%!?]|[\w.]+\s*\?\??\s*$|[\w.,\[\]\s]+=\s*[%!])")
+# Matched on the line without its indentation: a leading `\s*` beside the `\s` of the
+# assignment form made the match quadratic in a line of spaces.
+_IPYTHON_LINE = re.compile(r"(?:[%!?]|[\w.]+\s*\?\??\s*$|[\w.,\[\]\s]+=\s*[%!])")
 
 
 class NotebookError(ValueError):
@@ -33,10 +35,22 @@ class NotebookError(ValueError):
 
 
 @dataclass(frozen=True)
+class CellError:
+    """A code cell Python cannot parse on its own: Jupyter fails that cell and runs the others,
+    so it is reported and left out, and the other cells are checked."""
+
+    cell: int  # among all cells, from 1
+    line: int  # within the cell, from 1
+    col: int  # from 1
+    message: str  # "SyntaxError: ..."
+
+
+@dataclass(frozen=True)
 class Notebook:
     source: str  # the code cells, joined
     starts: Tuple[int, ...]  # the module line each included cell starts on, ascending
     cells: Tuple[int, ...]  # the number of each included cell among all cells, from 1
+    errors: Tuple[CellError, ...] = ()
 
     def locate(self, line: int) -> Tuple[int, int]:
         """(cell number, line within the cell) for a line of `source`."""
@@ -48,30 +62,85 @@ def read(text: str) -> Notebook:
     """The notebook in `text` (its JSON) as one module; NotebookError when it is not one."""
     try:
         data = json.loads(text)
-        cells = data["cells"]
-        language = data.get("metadata", {}).get("language_info", {}).get("name", "python")
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except ValueError as exc:
         raise NotebookError(f"not a Jupyter notebook: {exc}") from None
+    except RecursionError:
+        raise NotebookError("not a notebook this tool can read: its JSON is nested too "
+                            "deeply") from None
+    if not isinstance(data, dict):
+        raise NotebookError("not a Jupyter notebook: the JSON is not an object")
+    if "cells" not in data:
+        if "worksheets" in data:
+            raise NotebookError(f"nbformat {data.get('nbformat', 3)} is not supported: convert "
+                                "it with 'jupyter nbconvert --to notebook'")
+        raise NotebookError("not a Jupyter notebook: it has no 'cells'")
+    cells = data["cells"]
     if not isinstance(cells, list):
         raise NotebookError("not a Jupyter notebook: 'cells' is not a list")
-    parts, starts, numbers = [], [], []
+    parts, starts, numbers, errors = [], [], [], []
     line = 1
-    if language == "python":  # an R or Julia notebook has no Python to check
+    if _language(data) == "python":  # an R or Julia notebook has no Python to check
         for number, cell in enumerate(cells, start=1):
-            lines = _python_lines(cell)
-            if lines:
-                parts.extend(lines)
-                starts.append(line)
-                numbers.append(number)
-                line += len(lines)
-    return Notebook("".join(parts), tuple(starts), tuple(numbers))
+            lines = _python_lines(cell, number)
+            if not lines:
+                continue
+            error = _parse_error(lines, number)
+            if error is not None:
+                errors.append(error)
+                lines = _recovered(lines, error)
+            parts.extend(lines)
+            starts.append(line)
+            numbers.append(number)
+            line += len(lines)
+    return Notebook("".join(parts), tuple(starts), tuple(numbers), tuple(errors))
 
 
-def _python_lines(cell) -> List[str]:
-    if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+def _language(data: dict) -> str:
+    """The kernel's language; notebooks that do not say are Python (nbformat's default)."""
+    metadata = data.get("metadata")
+    info = metadata.get("language_info") if isinstance(metadata, dict) else None
+    name = info.get("name") if isinstance(info, dict) else None
+    return name if isinstance(name, str) else "python"
+
+
+def _recovered(lines: List[str], error: CellError) -> List[str]:
+    """A cell that does not parse, as the lines before its error when those parse (so the
+    imports above an unfinished string still count for the other cells), else blank; always
+    as many lines, so the cells after it keep their places."""
+    kept = lines[:error.line - 1]
+    if _parse_error(kept, error.cell) is not None:
+        kept = []
+    return kept + ["\n"] * (len(lines) - len(kept))
+
+
+def _parse_error(lines: List[str], number: int) -> Optional[CellError]:
+    """Why a cell does not parse on its own (IPython allows a top-level `await`), or None."""
+    try:
+        compile("".join(lines), f"<cell {number}>", "exec",
+                ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as exc:
+        return CellError(number, exc.lineno or 1, exc.offset or 1, f"SyntaxError: {exc.msg}")
+    except ValueError as exc:  # null bytes, before Python 3.12
+        return CellError(number, 1, 1, f"SyntaxError: {exc}")
+    except (RecursionError, MemoryError) as exc:
+        return CellError(number, 1, 1, f"{type(exc).__name__}: too deeply nested to parse")
+    return None
+
+
+def _python_lines(cell: object, number: int) -> List[str]:
+    if not isinstance(cell, dict):
+        raise NotebookError(f"cell {number} is not an object")
+    if "cell_type" not in cell:
+        raise NotebookError(f"cell {number} has no 'cell_type'")
+    if cell["cell_type"] != "code":
         return []
     source = cell.get("source", "")
-    text = "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        text = "".join(source)
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise NotebookError(f"cell {number}: 'source' is neither text nor a list of text")
     # Lines as Python counts them: split at "\n" only, not at \f or \x1c as splitlines() does.
     lines = io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")).readlines()
     if lines and not lines[-1].endswith("\n"):
@@ -87,46 +156,71 @@ def _python_lines(cell) -> List[str]:
 
 def _blank_ipython(lines: List[str]) -> List[str]:
     out = []
-    statement = []  # lines since the last point where a statement could start
+    statement = _Statement()  # the lines since the last point where a statement could start
     continued = False  # inside a magic continued with a backslash
     for line in lines:
         if continued:
             continued = line.rstrip("\r\n").endswith("\\")
             out.append("\n")
             continue
-        if _IPYTHON_LINE.match(line) and _complete(statement):
-            indent = line[:len(line) - len(line.lstrip())]
+        stripped = line.lstrip()
+        if _IPYTHON_LINE.match(stripped) and statement.complete():
+            indent = line[:len(line) - len(stripped)]
             out.append(indent + "pass\n")
             continued = line.rstrip("\r\n").endswith("\\")
-            statement = []
+            statement = _Statement()
             continue
         out.append(line)
-        statement.append(line)
+        statement.lines.append(line)
     return out
 
 
-def _complete(lines: List[str]) -> bool:
-    """Whether `lines` end outside any bracket, string or backslash continuation, so the next
-    line starts a statement (IPython's own test, on tokens)."""
-    if not lines:
-        return True
-    try:
-        for _ in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
-            pass
-    except tokenize.TokenError:  # "EOF in multi-line statement" or string
-        return False
-    except SyntaxError:  # not Python anyway: let the parser report it
-        return True
-    return True
+_OPENER = re.compile(r"[A-Za-z]*(\'\'\'|\"\"\"|\'|\")")
 
 
-_LINE_REFERENCE = re.compile(r"\bon line (\d+)\b")
+class _Statement:
+    """Whether the lines so far end outside any bracket, string or backslash continuation, so
+    the next line starts a statement (IPython's own test, on tokens).
 
+    Read incrementally, so each line is tokenized once (tokenizing the whole statement again
+    at every line was quadratic): between two reads the tokenizer's state is only the bracket
+    depth and the opening of a string left open, which the next read is started with. The
+    lines are read inside one more bracket, where indentation means nothing, so a read that
+    starts inside a block never fails on a dedent."""
 
-def relabel(message: str, notebook: Notebook) -> str:
-    """A message's references to module lines ("first called on line 12") as cell lines."""
-    def cell_line(match):
-        cell, line = notebook.locate(int(match.group(1)))
-        return f"in cell {cell}, line {line}"
+    def __init__(self) -> None:
+        self.lines: List[str] = []  # added since the last read
+        self.depth = 0  # brackets open
+        self.opener = ""  # the opening of a string left open (`\"\"\"`, `rb\'\'\'`)
+        self.backslash = False  # the last line ends in a continuation
 
-    return _LINE_REFERENCE.sub(cell_line, message)
+    def complete(self) -> bool:
+        if self.lines:
+            self._read()
+        return self.depth == 0 and not self.opener and not self.backslash
+
+    def _read(self) -> None:
+        head = "(" * (self.depth + 1) + self.opener
+        text = head + "".join(self.lines)
+        last = self.lines[-1].rstrip("\r\n")
+        self.lines = []
+        depth, ends_in_comment, opener = 0, False, ""
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                if token.type == tokenize.OP and token.string in "([{":
+                    depth += 1
+                elif token.type == tokenize.OP and token.string in ")]}":
+                    depth -= 1
+                if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER):
+                    ends_in_comment = token.type == tokenize.COMMENT
+        except tokenize.TokenError as exc:
+            if "string" in str(exc.args[0]):  # a string left open, from its opening on
+                row, col = exc.args[1]
+                line = text.splitlines(True)[row - 1] if row else ""
+                match = _OPENER.match(line, col)
+                opener = match.group(0) if match else ""
+        except SyntaxError:  # not Python anyway: a statement may start, the parser reports it
+            depth, opener, last = 1, "", ""
+        self.depth = max(depth - 1, 0)
+        self.opener = opener
+        self.backslash = not opener and not ends_in_comment and last.endswith("\\")
