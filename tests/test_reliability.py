@@ -200,8 +200,11 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
 
 
 def _group_run(tmp_path, *args):
-    for i in range(3000):
-        (tmp_path / f"m{i}.py").write_text(MODEL)
+    # Work for far longer than the signal takes to come: 2,000 files of 20 models each.
+    body = MODEL + "".join(MODEL.split("\n\n\n", 1)[1].replace("Net", f"Net{k}")
+                           for k in range(20))
+    for i in range(2000):
+        (tmp_path / f"m{i}.py").write_text(body)
     env = {k: v for k, v in os.environ.items() if k != "KERAS_REUSE_RAISE"}
     return subprocess.Popen([str(SCRIPT), "--isolated", *args, "."], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -219,7 +222,7 @@ def _alive(group):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path, jobs):
     proc = _group_run(tmp_path, "-j", jobs)
-    time.sleep(2)
+    time.sleep(1.5)
     os.killpg(proc.pid, signal.SIGINT)  # a terminal sends it to the whole group
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 130 and err == "keras-reuse: interrupted\n", err
@@ -229,7 +232,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path, jobs):
 
 def test_sigterm_ends_the_workers_too(tmp_path):
     proc = _group_run(tmp_path, "-j", "2")
-    time.sleep(2)
+    time.sleep(1.5)
     os.kill(proc.pid, signal.SIGTERM)  # to the main process only, as a supervisor does
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 143 and "Traceback" not in err, err
