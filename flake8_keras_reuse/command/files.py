@@ -14,13 +14,6 @@ import re
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 SUFFIXES = (".py", ".ipynb")
-# flake8's default excludes, and the tool and environment folders ruff also skips.
-DEFAULT_EXCLUDE = (
-    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
-    ".direnv", ".git-rewrite", ".ipynb_checkpoints", ".mypy_cache", ".pants.d", ".pyenv",
-    ".pytest_cache", ".pytype", ".ruff_cache", ".venv", ".vscode", "__pypackages__", "_build",
-    "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
-)
 
 
 class PathError(Exception):
