@@ -8,10 +8,14 @@
   root down, when walking folders; a file named on the command line is checked even if git
   ignores it.
 """
+from __future__ import annotations
+
 import fnmatch
 import os
 import re
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+Rule = Tuple["re.Pattern[str]", bool, bool]  # (regex, negated, dir_only) of one .gitignore line
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -62,7 +66,8 @@ def find_files(paths: Sequence[str], exclude: Sequence[str],
     return sorted(found)
 
 
-def _skip(path, is_dir, exclude, ignore):
+def _skip(path: str, is_dir: bool, exclude: Sequence[str],
+          ignore: Optional[GitIgnore]) -> bool:
     return excluded(path, exclude) or (ignore is not None and ignore.ignores(path, is_dir))
 
 
@@ -71,10 +76,10 @@ class GitIgnore:
     the work tree's root (the nearest folder above holding `.git`, else the folder itself) down,
     and `.git/info/exclude`. The last matching pattern wins, deeper files over shallower ones."""
 
-    def __init__(self, top: str):
+    def __init__(self, top: str) -> None:
         top = os.path.abspath(top)
         self.root = _work_tree(top) or top
-        self._rules = {}  # folder -> [(regex, negated, dir_only)]
+        self._rules: Dict[str, List[Rule]] = {}  # folder -> its rules
 
     def ignores(self, path: str, is_dir: bool) -> bool:
         path = os.path.abspath(path)
@@ -86,7 +91,7 @@ class GitIgnore:
                     verdict = not negated
         return verdict
 
-    def _folders_above(self, path):
+    def _folders_above(self, path: str) -> List[str]:
         """The folders from the root down to the one holding `path`."""
         parent = os.path.dirname(path)
         relative = os.path.relpath(parent, self.root)
@@ -98,9 +103,9 @@ class GitIgnore:
                 folders.append(os.path.join(folders[-1], part))
         return folders
 
-    def _rules_of(self, folder):
+    def _rules_of(self, folder: str) -> List[Rule]:
         if folder not in self._rules:
-            rules = []
+            rules: List[Rule] = []
             sources = [os.path.join(folder, ".gitignore")]
             if folder == self.root:
                 sources.insert(0, os.path.join(folder, ".git", "info", "exclude"))
@@ -124,7 +129,7 @@ def _work_tree(folder: str) -> Optional[str]:
         folder = parent
 
 
-def compile_pattern(line: str) -> Optional[Tuple["re.Pattern", bool, bool]]:
+def compile_pattern(line: str) -> Optional[Rule]:
     """One .gitignore line as (regex over the path relative to its folder, negated, dir_only);
     None for blank lines and comments (gitignore(5))."""
     line = line.rstrip("\n").rstrip("\r")

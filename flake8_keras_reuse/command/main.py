@@ -193,7 +193,8 @@ def _write(report: str, output_file: Optional[str]) -> None:
             handle.write(report)
         return
     try:
-        sys.stdout.reconfigure(errors="backslashreplace")
+        stdout: Any = sys.stdout  # a TextIOWrapper unless replaced
+        stdout.reconfigure(errors="backslashreplace")
     except AttributeError:  # replaced by something that is not a text file
         pass
     sys.stdout.write(report)

@@ -10,13 +10,15 @@ IPython lines that are not Python (`%matplotlib inline`, `!pip install ...`, `x 
 written. A cell that starts with a cell magic (`%%bash`) is not Python and is left out, except
 the magics whose body is Python (`%%time`, `%%capture`, ...).
 """
+from __future__ import annotations
+
 import io
 import json
 import re
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
 PYTHON_CELL_MAGICS = frozenset({
@@ -67,7 +69,7 @@ def read(text: str) -> Notebook:
     return Notebook("".join(parts), tuple(starts), tuple(numbers))
 
 
-def _python_lines(cell) -> List[str]:
+def _python_lines(cell: Any) -> List[str]:
     if not isinstance(cell, dict) or cell.get("cell_type") != "code":
         return []
     source = cell.get("source", "")
@@ -86,8 +88,8 @@ def _python_lines(cell) -> List[str]:
 
 
 def _blank_ipython(lines: List[str]) -> List[str]:
-    out = []
-    statement = []  # lines since the last point where a statement could start
+    out: List[str] = []
+    statement: List[str] = []  # lines since the last point where a statement could start
     continued = False  # inside a magic continued with a backslash
     for line in lines:
         if continued:
@@ -125,7 +127,7 @@ _LINE_REFERENCE = re.compile(r"\bon line (\d+)\b")
 
 def relabel(message: str, notebook: Notebook) -> str:
     """A message's references to module lines ("first called on line 12") as cell lines."""
-    def cell_line(match):
+    def cell_line(match: "re.Match[str]") -> str:
         cell, line = notebook.locate(int(match.group(1)))
         return f"in cell {cell}, line {line}"
 
