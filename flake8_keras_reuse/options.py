@@ -56,13 +56,13 @@ class Option:
 
     @property
     def long(self) -> str:
-        """The first --spelling: the one flake8 offers."""
-        return next(flag for flag in self.flags if flag.startswith("--"))
+        """The first --spelling (the one flake8 offers); a positional's name."""
+        return next((flag for flag in self.flags if flag.startswith("--")), self.flags[0])
 
     @property
     def dest(self) -> str:
         """The attribute argparse and flake8 store the option under."""
-        return self.long.lstrip("-").replace("-", "_") if self.kind != PATHS else self.flags[0]
+        return self.long.lstrip("-").replace("-", "_")
 
 
 def _layers(name: str, short: str, category: str, help: str, doc: str) -> Option:
