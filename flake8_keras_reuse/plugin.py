@@ -6,12 +6,12 @@ findings come back as data and are rendered here as flake8 shows them.
 from __future__ import annotations
 
 import ast
-from typing import Any, ClassVar, Iterator, Sequence, Tuple
+from typing import Any, ClassVar, Dict, Iterator, Sequence, Tuple
 
 from . import __version__
 from .api import analyse
 from .findings import Settings
-from .options import LAYER_OPTIONS, extra_layers
+from .options import FLAKE8_OPTIONS, LIST, Option, extra_layers
 from .rules import text
 
 
@@ -27,9 +27,9 @@ class KerasReuseChecker:
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
-        for option in LAYER_OPTIONS:
-            manager.add_option(f"--{option.name}", default="", parse_from_config=True,
-                               comma_separated_list=True, help=option.help)
+        """flake8's share of the option table (options.py): the records marked `flake8`."""
+        for option in FLAKE8_OPTIONS:
+            manager.add_option(option.long, **_flake8_kwargs(option))
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
@@ -39,3 +39,11 @@ class KerasReuseChecker:
         findings = analyse("".join(self.lines), self.filename, self.settings, tree=self.tree)
         for finding in findings:
             yield finding.line, finding.col, text(finding), type(self)
+
+
+def _flake8_kwargs(option: Option) -> Dict[str, Any]:
+    """add_option's keywords: flake8 reads the option from its config files too."""
+    if option.kind != LIST:
+        raise TypeError(f"{option.long}: only list options are offered to flake8 so far")
+    return {"default": "", "parse_from_config": True, "comma_separated_list": True,
+            "help": option.help}

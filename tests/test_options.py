@@ -1,4 +1,5 @@
 """Users extend the catalog through flake8 options, on the command line or in a config file."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -92,3 +93,17 @@ def test_a_keras_class_in_one_spelling_matches_all_and_a_project_class_its_quali
     found = lint(tmp_path, "--isolated", "--keras-reuse-safe-layers=keras.layers.Dense",
                  "--keras-reuse-stats-layers=mypkg.blocks.Block")
     assert found == ["KR001@17"]
+
+
+def test_flake8_offers_the_option_tables_flake8_options():
+    from flake8_keras_reuse.options import FLAKE8_OPTIONS, LAYER_OPTIONS, OPTIONS
+
+    assert FLAKE8_OPTIONS == LAYER_OPTIONS  # only the layer options today
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--help"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    section = proc.stdout.split("flake8-keras-reuse:")[1].split("\n\n")[0]
+    offered = [line.split()[0] for line in section.splitlines() if line.strip().startswith("--")]
+    assert offered == [option.long for option in FLAKE8_OPTIONS]
+    for option in FLAKE8_OPTIONS:
+        assert option.help in section
+    assert {option.long for option in OPTIONS if not option.flake8}.isdisjoint(offered)

@@ -4,12 +4,16 @@ The file is the first `pyproject.toml` with a `[tool.keras-reuse]` table, lookin
 current folder upwards (as ruff finds `[tool.ruff]`), or the one `--config` names. Unknown keys
 and wrong types are errors: a typo must not silently turn a setting off.
 """
+from __future__ import annotations
+
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
-from ..options import LAYER_OPTIONS, split_list
+from . import formats
+from ..options import CHOICE, FLAG, JOBS, LIST, OPTIONS as SHARED, TOGGLE, Option, split_list
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,10 +21,13 @@ else:  # pragma: no cover - exercised on Python 3.9 and 3.10
     import tomli as tomllib
 
 TABLE = "keras-reuse"
-LISTS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
-         *(option.name for option in LAYER_OPTIONS))
-FLAGS = ("respect-gitignore", "statistics", "disable-noqa")
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = tuple(formats.WRITERS)  # a format is added in formats.py only
+# The option table with the command's own choices filled in: the parser, this validation and
+# the README's table are all made from it.
+OPTIONS: Tuple[Option, ...] = tuple(
+    dataclasses.replace(option, choices=FORMATS) if option.key == "format" else option
+    for option in SHARED)
+KEYS: Dict[str, Option] = {option.key: option for option in OPTIONS if option.key}
 
 
 class ConfigError(Exception):
@@ -57,7 +64,7 @@ def load(path: Optional[str]) -> Config:
     table = _tool(_read(path), path).get(TABLE, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.{TABLE}] must be a table")
-    values = {}
+    values: Dict[str, Any] = {}
     for key, value in table.items():
         values[key] = _check(path, key, value)
     return Config(path, values)
@@ -81,23 +88,30 @@ def _read(path: str) -> Dict[str, Any]:
 
 def _check(path: str, key: str, value: Any) -> Any:
     where = f"{path}: [tool.{TABLE}] {key}"
-    if key in LISTS:
+    option = KEYS.get(key)
+    if option is None:
+        raise ConfigError(f"{where}: unknown key (known keys: {', '.join(KEYS)})")
+    wanted = _wanted(option, value)
+    if wanted:
+        raise ConfigError(f"{where} must be {wanted}")
+    return split_list(value) if option.kind == LIST else value
+
+
+def _wanted(option: Option, value: Any) -> Optional[str]:
+    """What the option's value must be instead of `value`, or None when it is right."""
+    if option.kind == LIST:
         if isinstance(value, str) or (isinstance(value, list)
                                       and all(isinstance(v, str) for v in value)):
-            return split_list(value)
-        raise ConfigError(f"{where} must be a list of strings or a comma-separated string")
-    if key in FLAGS:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where} must be true or false")
-    if key == "format":
-        if value in FORMATS:
-            return value
-        raise ConfigError(f"{where} must be one of {', '.join(FORMATS)}")
-    if key == "jobs":
+            return None
+        return "a list of strings or a comma-separated string"
+    if option.kind in (FLAG, TOGGLE):
+        return None if isinstance(value, bool) else "true or false"
+    if option.kind == CHOICE:
+        choices = option.choices or ()
+        return None if value in choices else f"one of {', '.join(choices)}"
+    if option.kind == JOBS:
         if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
                                and value > 0):
-            return value
-        raise ConfigError(f"{where} must be a positive integer or \"auto\"")
-    known = ", ".join(LISTS + FLAGS + ("format", "jobs"))
-    raise ConfigError(f"{where}: unknown key (known keys: {known})")
+            return None
+        return 'a positive integer or "auto"'
+    raise TypeError(f"{option.long}: a {option.kind} option cannot have a [tool.{TABLE}] key")

@@ -8,19 +8,16 @@
   root down, when walking folders; a file named on the command line is checked even if git
   ignores it.
 """
+from __future__ import annotations
+
 import fnmatch
 import os
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+Rule = Tuple["re.Pattern[str]", bool, bool]  # (regex, negated, dir_only) of one .gitignore line
+
 SUFFIXES = (".py", ".ipynb")
-# flake8's default excludes, and the tool and environment folders ruff also skips.
-DEFAULT_EXCLUDE = (
-    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
-    ".direnv", ".git-rewrite", ".ipynb_checkpoints", ".mypy_cache", ".pants.d", ".pyenv",
-    ".pytest_cache", ".pytype", ".ruff_cache", ".venv", ".vscode", "__pypackages__", "_build",
-    "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
-)
 
 
 class PathError(Exception):
@@ -88,7 +85,8 @@ def find_files(paths: Sequence[str], exclude: Sequence[str], respect_gitignore: 
     return sorted(found)
 
 
-def _skip(path, is_dir, exclude, ignore):
+def _skip(path: str, is_dir: bool, exclude: Sequence[str],
+          ignore: Optional[GitIgnore]) -> bool:
     return excluded(path, exclude) or (ignore is not None and ignore.ignores(path, is_dir))
 
 
@@ -97,10 +95,10 @@ class GitIgnore:
     the work tree's root (the nearest folder above holding `.git`, else the folder itself) down,
     and `.git/info/exclude`. The last matching pattern wins, deeper files over shallower ones."""
 
-    def __init__(self, top: str):
+    def __init__(self, top: str) -> None:
         top = os.path.abspath(top)
         self.root = _work_tree(top) or top
-        self._rules = {}  # folder -> [(regex, negated, dir_only)]
+        self._rules: Dict[str, List[Rule]] = {}  # folder -> its rules
         self._above: Dict[str, List[str]] = {}  # folder -> the folders with rules down to it
 
     def ignores(self, path: str, is_dir: bool) -> bool:
@@ -130,9 +128,9 @@ class GitIgnore:
             self._above[below] = parent + [below] if self._rules_of(below) else parent
         return self._above[climb[0]] if climb else self._above[folder]
 
-    def _rules_of(self, folder):
+    def _rules_of(self, folder: str) -> List[Rule]:
         if folder not in self._rules:
-            rules = []
+            rules: List[Rule] = []
             sources = [os.path.join(folder, ".gitignore")]
             if folder == self.root:
                 sources.insert(0, os.path.join(folder, ".git", "info", "exclude"))
@@ -156,7 +154,7 @@ def _work_tree(folder: str) -> Optional[str]:
         folder = parent
 
 
-def compile_pattern(line: str) -> Optional[Tuple["re.Pattern", bool, bool]]:
+def compile_pattern(line: str) -> Optional[Rule]:
     """One .gitignore line as (regex over the path relative to its folder, negated, dir_only);
     None for blank lines and comments (gitignore(5))."""
     line = line.rstrip("\n").rstrip("\r")

@@ -6,11 +6,13 @@
   characters; a file that could not be checked is a tool notification, not a result;
 - github: workflow commands (`::error file=...`) that GitHub Actions shows on the diff.
 """
+from __future__ import annotations
+
 import json
 import os
-from collections import Counter
+import collections
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Counter, Dict, List
 from urllib.parse import quote
 
 from .. import __version__
@@ -41,7 +43,7 @@ def text(findings: List[Row]) -> str:
 def as_json(findings: List[Row]) -> str:
     rows = []
     for f in findings:
-        rule = RULES.get(f.code)
+        rule = RULES.get(f.code) if f.code is not None else None
         rows.append({
             "filename": f.path, "cell": f.cell, "line": f.line, "column": f.col,
             "code": f.code, "name": rule.name if rule else None, "message": f.message,
@@ -79,8 +81,8 @@ def sarif(findings: List[Row]) -> str:
             notifications.append({"level": "error", "message": {"text": f.text},
                                   "locations": where})
             continue
-        result = {"ruleId": f.code, "level": "error", "message": {"text": f.message},
-                  "locations": where}
+        result: Dict[str, Any] = {"ruleId": f.code, "level": "error",
+                                  "message": {"text": f.message}, "locations": where}
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         if f.cell is not None:
@@ -121,8 +123,8 @@ def _sarif_location(f: Row) -> Dict:
 
 def statistics(findings: List[Row]) -> str:
     """flake8's --statistics: per code, how many, and the first message."""
-    counts = Counter()
-    first = {}
+    counts: Counter[str] = collections.Counter()
+    first: Dict[str, str] = {}
     for f in findings:
         key, message = (f.code, f.message) if f.code else f.text.split(": ", 1)
         counts[key] += 1

@@ -5,6 +5,8 @@ both front ends report the same findings, kept as data (`Row.finding`) and rende
 cannot be read, decoded or parsed) is reported here too, as one finding without a code that no
 selection or `# noqa` hides: the file was not checked, and silence would look like a clean file.
 """
+from __future__ import annotations
+
 import ast
 import io
 import os
@@ -170,7 +172,7 @@ def _decode(data: bytes, is_notebook: bool = False) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _parse(source: str) -> ast.AST:
+def _parse(source: str) -> ast.Module:
     try:
         return ast.parse(source)
     except SyntaxError as exc:

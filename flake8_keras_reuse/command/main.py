@@ -1,10 +1,13 @@
 """The `keras-reuse` command: the plugin's analysis without flake8, for ruff users, editors,
 pre-commit and CI.
 
-Settings come from the command line, then `[tool.keras-reuse]` (config.py), then defaults; the
-names are flake8's. Exit status: 0 nothing found, 1 findings (or a file that could not be
-checked), 2 a usage or configuration error, or an internal error (a KR900 finding included).
+Settings come from the command line, then `[tool.keras-reuse]` (config.py), then the option
+table's defaults (options.py); the names are flake8's. Exit status: 0 nothing found, 1 findings
+(or a file that could not be checked), 2 a usage or configuration error, or an internal error
+(an internal-error finding included).
 """
+from __future__ import annotations
+
 import argparse
 import multiprocessing
 import os
@@ -12,16 +15,17 @@ import platform
 import signal
 import sys
 import traceback
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import __version__
 from . import config, formats
-from .files import DEFAULT_EXCLUDE, PathError, excluded, find_files, normalize_patterns
+from .files import PathError, excluded, find_files, normalize_patterns
 from ..api import raise_errors
 from ..findings import Settings
 from ..rules import internal_error
 from .lint import Linter, Row
-from ..options import LAYER_OPTIONS, extra_layers, split_list
+from ..options import (CHOICE, FLAG, JOBS, LAYER_OPTIONS, LIST, PATHS, TOGGLE, TOP, VERSION,
+                       Option, extra_layers, split_list)
 from .selection import Selection
 
 PROG = "keras-reuse"
@@ -31,7 +35,7 @@ class UsageError(Exception):
     pass
 
 
-def _jobs(value: str):
+def _jobs(value: str) -> Union[int, str]:
     if value == "auto":
         return value
     try:
@@ -43,72 +47,72 @@ def _jobs(value: str):
     return jobs
 
 
+def _version() -> str:
+    return (f"{PROG} {__version__} (flake8-keras-reuse; {platform.python_implementation()} "
+            f"{platform.python_version()} on {platform.system()})")
+
+
 def parser() -> argparse.ArgumentParser:
+    """The command line, made from the option table (options.py), in its order and groups."""
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Find Keras layer instances called more than once in one forward pass "
                     "(the flake8-keras-reuse checks, without flake8).",
         epilog="Settings may also go in [tool.keras-reuse] of pyproject.toml, under the long "
                "option names. Exit status: 0 clean, 1 findings, 2 usage or internal error.")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files and folders to check (default: .); '-' reads standard input")
-    codes = p.add_argument_group("which codes are reported (flake8's rules)")
-    codes.add_argument("--select", metavar="CODES",
-                       help="codes or prefixes to report (default: KR)")
-    codes.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
-    codes.add_argument("--extend-select", metavar="CODES", help="add to --select")
-    codes.add_argument("--extend-ignore", metavar="CODES", help="add to --ignore")
-    codes.add_argument("--disable-noqa", action="store_true", default=None,
-                       help="report findings even where '# noqa' silences them")
-    layers = p.add_argument_group("layer classes the catalog does not know (comma-separated "
-                                  "qualified names)")
-    for option in LAYER_OPTIONS:
-        layers.add_argument(f"--{option.name}", f"--{option.short}", dest=option.dest,
-                            metavar="NAMES", help=option.help)
-    files = p.add_argument_group("which files are checked")
-    files.add_argument("--exclude", metavar="PATTERNS",
-                       help="names or paths to skip, replacing the default list "
-                            f"({','.join(DEFAULT_EXCLUDE[:5])},...)")
-    files.add_argument("--extend-exclude", metavar="PATTERNS", help="add to --exclude")
-    files.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction,
-                       default=None, help="skip what .gitignore files ignore (default: yes)")
-    files.add_argument("--stdin-filename", metavar="NAME",
-                       help="check standard input as the file NAME (editors)")
-    out = p.add_argument_group("output")
-    out.add_argument("--format", choices=config.FORMATS, help="output format (default: text)")
-    out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE")
-    out.add_argument("--statistics", action="store_true", default=None,
-                     help="count the findings per code (on stderr unless --format text)")
-    p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
-                   help="processes to check files with, or 'auto' (default: auto); the "
-                        "output is the same for any N")
-    p.add_argument("--config", metavar="PYPROJECT",
-                   help="read [tool.keras-reuse] from this file instead of the nearest one")
-    p.add_argument("--isolated", action="store_true", help="read no configuration file")
-    p.add_argument("--version", action="version", version=(
-        f"{PROG} {__version__} (flake8-keras-reuse; {platform.python_implementation()} "
-        f"{platform.python_version()} on {platform.system()})"))
+    groups: Dict[str, Any] = {TOP: p}
+    for option in config.OPTIONS:
+        if option.group not in groups:
+            groups[option.group] = p.add_argument_group(option.group)
+        groups[option.group].add_argument(*option.flags, **_argparse_kwargs(option))
     return p
 
 
-class Choices:
-    """Command line over configuration over defaults, by flake8's option names."""
+def _argparse_kwargs(option: Option) -> Dict[str, Any]:
+    """add_argument's keywords for one option; a setting pyproject may give defaults to None
+    (not given), so that the file's value applies."""
+    kwargs: Dict[str, Any] = {"help": option.help} if option.help else {}
+    if option.metavar:
+        kwargs["metavar"] = option.metavar
+    if option.kind == PATHS:
+        return {"nargs": "*", **kwargs}
+    default = None if option.key else option.default
+    if option.kind == FLAG:
+        return {"action": "store_true", "default": default, **kwargs}
+    if option.kind == TOGGLE:
+        return {"action": argparse.BooleanOptionalAction, "default": default, **kwargs}
+    if option.kind == CHOICE:
+        return {"choices": option.choices, **kwargs}
+    if option.kind == JOBS:
+        return {"type": _jobs, **kwargs}
+    if option.kind == VERSION:
+        return {"action": "version", "version": _version(), **kwargs}
+    return kwargs  # LIST and PATH: one string as given
 
-    def __init__(self, args: argparse.Namespace, cfg: config.Config):
+
+class Choices:
+    """Command line over configuration over the option table's defaults, by pyproject key."""
+
+    def __init__(self, args: argparse.Namespace, cfg: config.Config) -> None:
         self.args = args
         self.cfg = cfg
 
-    def get(self, key: str, default=None):
-        value = getattr(self.args, key.replace("-", "_"), None)
-        if value is not None:
-            return split_list(value) if key in config.LISTS else value
-        return self.cfg.values.get(key, default)
+    def given(self, key: str) -> Any:
+        """The command line's value, or None when it does not set the option."""
+        return getattr(self.args, config.KEYS[key].dest, None)
 
-    def patterns(self, key: str, default=()):
+    def get(self, key: str) -> Any:
+        value = self.given(key)
+        if value is not None:
+            return split_list(value) if config.KEYS[key].kind == LIST else value
+        return self.cfg.values.get(key, config.KEYS[key].default)
+
+    def patterns(self, key: str) -> List[str]:
         """Exclude patterns, relative ones resolved from where they were written."""
-        if getattr(self.args, key.replace("-", "_"), None) is not None:
+        if self.given(key) is not None:
             return normalize_patterns(self.get(key), os.getcwd())
-        return normalize_patterns(self.cfg.values.get(key, default), self.cfg.folder)
+        return normalize_patterns(self.cfg.values.get(key, config.KEYS[key].default),
+                                  self.cfg.folder)
 
 
 class OutputError(Exception):
@@ -150,9 +154,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _on_sigterm():  # -> the previous handler, or None when none could be set
-    """SIGTERM raises Terminated in the main thread, so the workers are ended with it."""
-    def terminated(signum, frame):
+def _on_sigterm() -> Any:
+    """SIGTERM raises Terminated in the main thread, so the workers are ended with it; the
+    previous handler, or None when none could be set."""
+    def terminated(signum: int, frame: Any) -> None:
         raise Terminated()
 
     try:
@@ -168,12 +173,12 @@ def run(args: argparse.Namespace) -> int:
         cfg = config.load(args.config or config.find(os.getcwd()))
     settings = Choices(args, cfg)
     linter = Linter(
-        settings=Settings(layers=extra_layers({o.name: settings.get(o.name)
+        settings=Settings(layers=extra_layers({o.dest: settings.get(o.key or "")
                                                for o in LAYER_OPTIONS})),
         selection=Selection(settings.get("select"), settings.get("ignore"),
                             settings.get("extend-select"), settings.get("extend-ignore")),
-        disable_noqa=bool(settings.get("disable-noqa", False)))
-    exclude = settings.patterns("exclude", DEFAULT_EXCLUDE) + settings.patterns("extend-exclude")
+        disable_noqa=bool(settings.get("disable-noqa")))
+    exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
 
     if args.stdin_filename is not None or "-" in args.paths:
         if any(path != "-" for path in args.paths):
@@ -184,17 +189,17 @@ def run(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
         findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
     else:
-        respect_gitignore = bool(settings.get("respect-gitignore", True))
+        respect_gitignore = bool(settings.get("respect-gitignore"))
         unreadable: List[Tuple[str, str]] = []
         files = find_files(args.paths or ["."], exclude, respect_gitignore, unreadable)
         findings = [Row(path, 1, 1, 1, None, error) for path, error in unreadable]
-        findings += _check(linter, files, settings.get("jobs", "auto"))
+        findings += _check(linter, files, settings.get("jobs"))
 
-    fmt = settings.get("format", "text")
+    fmt = settings.get("format")
     if args.output_file:
         _check_output(args.output_file)  # before the work, where it can be
     report = formats.WRITERS[fmt](findings)
-    stats = formats.statistics(findings) if settings.get("statistics", False) else ""
+    stats = formats.statistics(findings) if settings.get("statistics") else ""
     if stats and fmt == "text":
         report, stats = report + stats, ""
     _write(report, args.output_file)
@@ -205,12 +210,12 @@ def run(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
-def _check(linter: Linter, files: List[str], jobs) -> List[Row]:
+def _check(linter: Linter, files: List[str], jobs: Union[int, str]) -> List[Row]:
     """Findings for every file, in file order; -j N gives the very same list as -j 1.
 
     At most one worker per core: more only cost memory (each holds its own caches)."""
     cores = os.cpu_count() or 1
-    jobs = cores if jobs == "auto" else min(jobs, cores)
+    jobs = cores if jobs == "auto" else min(int(jobs), cores)
     jobs = min(jobs, len(files))
     per_file = None
     if jobs > 1:
@@ -263,7 +268,8 @@ def _write(report: str, output_file: Optional[str]) -> None:
             raise OutputError(f"cannot write {output_file}: {exc.strerror or exc}") from None
         return
     try:
-        sys.stdout.reconfigure(errors="backslashreplace")
+        stdout: Any = sys.stdout  # a TextIOWrapper unless replaced
+        stdout.reconfigure(errors="backslashreplace")
     except AttributeError:  # replaced by something that is not a text file
         pass
     try:

@@ -7,6 +7,8 @@ The expressions and the rules are flake8's (flake8/defaults.py, processor.py, vi
   multi-line string or a backslash continuation covers every line of it;
 - a line that is only `# flake8: noqa` skips the whole file.
 """
+from __future__ import annotations
+
 import io
 import re
 import tokenize

@@ -10,6 +10,8 @@ IPython lines that are not Python (`%matplotlib inline`, `!pip install ...`, `x 
 written. A cell that starts with a cell magic (`%%bash`) is not Python and is left out, except
 the magics whose body is Python (`%%time`, `%%capture`, ...).
 """
+from __future__ import annotations
+
 import ast
 import io
 import json
@@ -17,7 +19,7 @@ import re
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
 PYTHON_CELL_MAGICS = frozenset({

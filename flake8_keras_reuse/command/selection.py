@@ -4,7 +4,9 @@ The plugin registers the prefix `KR` with flake8, so every KR code is selected u
 says otherwise; the rules below are flake8's (flake8/style_guide.py, DecisionEngine), so one
 `select`/`ignore` configuration means the same under both front ends.
 """
-from typing import Iterable, Optional, Sequence
+from __future__ import annotations
+
+from typing import Dict, Iterable, Optional, Sequence
 
 DEFAULT_SELECT = ("KR",)
 
@@ -23,7 +25,7 @@ class Selection:
         # An explicit --select replaces the default; --extend-select adds to either.
         self.selected = _prefixes(DEFAULT_SELECT if select is None else select, extend_select)
         self.ignored = _prefixes(ignore, extend_ignore)
-        self._cache = {}
+        self._cache: Dict[str, bool] = {}
 
     def reports(self, code: str) -> bool:
         if code not in self._cache:
