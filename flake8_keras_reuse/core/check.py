@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import ast
 import logging
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Finding, Settings
 from ..knowledge import catalog
 from ..rules import built_in_call, reused_layer, text, two_owners
 from . import owners, walk
 from .index import FileFacts, index, self_param
-from .syntax import instance_assignments, terminal_name
+from .syntax import Assignment, instance_assignments, terminal_name
 from .walk.paths import Conditions
+
+if TYPE_CHECKING:  # resolution imports astroid: only for files with candidates
+    from ..resolution import Resolution
 
 LOG = logging.getLogger("flake8.keras_reuse")  # shown by `flake8 --verbose`
 
@@ -70,12 +73,12 @@ def check(tree: ast.Module, source: str, filename: str,
         return _decide(resolution, class_work, scope_work)
 
 
-def _decide(resolution, class_work: Sequence[ClassWork],
+def _decide(resolution: Resolution, class_work: Sequence[ClassWork],
             scope_work: Sequence[ScopeWork]) -> List[Finding]:
     """Each candidate's resolved class handed to the rule that decides its code."""
     found: Dict[Tuple[int, int, str], Finding] = {}
 
-    def add(finding):
+    def add(finding: Optional[Finding]) -> None:
         if finding is not None:  # one finding per position and text, as flake8 shows them
             found.setdefault((finding.line, finding.col, text(finding)), finding)
 
@@ -86,8 +89,8 @@ def _decide(resolution, class_work: Sequence[ClassWork],
         for reuse in reuses:
             add(reused_layer.decide(reuse, resolution.held(cls, reuse.slot)))
         for call in constructions:
-            add(built_in_call.decide(call, terminal_name(call.func),
-                                           resolution.held_by_call(call)))
+            add(built_in_call.decide(call, str(terminal_name(call.func)),
+                                     resolution.held_by_call(call)))
     for reuses, bound in scope_work:
         for reuse in reuses:
             add(reused_layer.decide(reuse, resolution.held_by_call(reuse.slot[1])))
@@ -109,7 +112,7 @@ def _asked(class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]) -> 
     return asked
 
 
-def _harmless_attributes(assigns: Dict) -> set:
+def _harmless_attributes(assigns: Sequence[Assignment]) -> Set[str]:
     """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
     def harmless(value: ast.AST) -> bool:
         if isinstance(value, ast.Constant):

@@ -170,8 +170,7 @@ class _Owners:
                 owner: str) -> None:
         """`self.a = self.b = Norm()`: each attribute after the first is a second owner."""
         if id(value) in self.owners:
-            first = cast(ast.Attribute,
-                         next(t for t in node.targets if is_self_attr(t, self.self_param)))
+            first = next(t for t in node.targets if is_self_attr(t, self.self_param))
             self._bind(value, target, f"self.{first.attr}", owner)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Ty
 from ..knowledge.keras_api import MODEL_FUNCTIONS
 
 if TYPE_CHECKING:  # annotations only: Python 3.9 has no TypeGuard
-    from typing import TypeGuard
+    from typing_extensions import TypeGuard  # mypy knows it on every Python
 
 MATCH = getattr(ast, "Match", ())
 TRY_STAR = getattr(ast, "TryStar", ())
