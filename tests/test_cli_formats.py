@@ -74,7 +74,14 @@ def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_pat
                r["locations"][0]["physicalLocation"]["region"] for r in run["results"]}
     # One character before the call, two bytes in UTF-8: flake8's column 37, SARIF's 36.
     assert regions[("accents.py", None, "KR001")] == {"startLine": 21, "startColumn": 36}
-    assert regions[("nb.ipynb", 5, "KR001")] == {"startLine": 3, "startColumn": 5}
+    # A notebook's finding sits on the .ipynb file's line of its cell's source line; the cell
+    # and the position within it are properties.
+    notebook = (ROOT / NOTEBOOK).read_text(encoding="utf-8")
+    line = regions[("nb.ipynb", 5, "KR001")]["startLine"]
+    [result] = [r for r in run["results"] if r.get("properties", {}).get("cell") == 5]
+    assert result["properties"] == {"cell": 5, "cellLine": 3, "cellColumn": 5}
+    assert json.loads(notebook.splitlines()[line - 1].strip().rstrip(",")) == \
+        json.loads(notebook)["cells"][4]["source"][2]
 
 
 def test_json_lists_every_finding_with_its_rule():

@@ -284,12 +284,30 @@ def test_a_deep_folder_tree_is_walked(tmp_path):
             handle.write(MODEL)
     finally:
         os.chdir(tmp_path)
-    start = time.monotonic()
-    proc = keras_reuse("--isolated", "-j", "1", "deep", cwd=tmp_path, status=(1,))
-    assert time.monotonic() - start < 60
-    [line] = proc.stdout.splitlines()
-    assert line.startswith("deep/" + "a/" * 1100 + "m.py:11:") and " KR001 " in line
-    assert proc.stderr == ""
+    try:
+        start = time.monotonic()
+        proc = keras_reuse("--isolated", "-j", "1", "deep", cwd=tmp_path, status=(1,))
+        assert time.monotonic() - start < 60
+        [line] = proc.stdout.splitlines()
+        assert line.startswith("deep/" + "a/" * 1100 + "m.py:11:") and " KR001 " in line
+        assert proc.stderr == ""
+    finally:
+        _remove_deep(folder)
+
+
+def _remove_deep(folder):
+    """Remove a 1,100-deep chain of folders bottom-up (pytest's clean-up recurses)."""
+    os.chdir(folder)
+    depth = 0
+    while os.path.isdir("a"):
+        os.chdir("a")
+        depth += 1
+    for name in os.listdir("."):
+        os.remove(name)
+    for _ in range(depth):
+        os.chdir("..")
+        os.rmdir("a")
+    os.chdir(folder.parent)
 
 
 def test_an_unreadable_folder_is_one_line(tmp_path, monkeypatch):
@@ -390,3 +408,27 @@ def test_a_parse_out_of_memory_says_so(monkeypatch):
     [row] = lint.Linter().lint_bytes(b"x = 1\n", "big.py")
     assert (row.line, row.code, row.message) == (
         1, None, "MemoryError: not enough memory to parse the file")
+
+
+def test_github_and_sarif_place_notebook_findings_on_the_ipynb_files_lines(tmp_path):
+    cells = ["import keras\nfrom keras import layers\n",
+             "i = keras.Input((4,))\nn = layers.BatchNormalization()\nm = keras.Model(i, n(n(i)))\n",
+             "x = (\n"]
+    data = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                       "source": c.splitlines(keepends=True)} for c in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(data, indent=1)
+    (tmp_path / "nb.ipynb").write_text(text)
+    lines = text.splitlines()
+    finding_line = next(k for k, line in enumerate(lines, 1) if "keras.Model(i, n(n(i)))" in line)
+    error_line = next(k for k, line in enumerate(lines, 1) if '"x = (' in line)
+    github = keras_reuse("--isolated", "--format", "github", "nb.ipynb", cwd=tmp_path,
+                         status=(1,)).stdout.splitlines()
+    assert [line.split("::")[1] for line in github] == [
+        f"error title=keras-reuse (KR001),file=nb.ipynb,line={finding_line}",
+        f"error title=keras-reuse (error),file=nb.ipynb,line={error_line}"]
+    sarif = json.loads(keras_reuse("--isolated", "--format", "sarif", "nb.ipynb", cwd=tmp_path,
+                                   status=(1,)).stdout)
+    [result] = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": finding_line}
+    assert result["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 20}

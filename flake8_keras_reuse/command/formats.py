@@ -56,8 +56,12 @@ def github(findings: List[Row]) -> str:
     out = []
     for f in findings:
         title = f"{TOOL} ({f.code or 'error'})"
+        if f.cell is None:
+            place = (("line", f.line), ("col", f.col))
+        else:  # the .ipynb file's line; the cell and its line are in the message
+            place = (("line", f.file_line),) if f.file_line is not None else ()
         properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
-            ("title", title), ("file", f.path), ("line", f.line), ("col", f.col)))
+            ("title", title), ("file", f.path), *place))
         out.append(f"::error {properties}::{_escape_data(f'{location(f)}: {f.text}')}\n")
     return "".join(out)
 
@@ -86,7 +90,7 @@ def sarif(findings: List[Row]) -> str:
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         if f.cell is not None:
-            result["properties"] = {"cell": f.cell}
+            result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.char_col}
         results.append(result)
     run = {
         "tool": {"driver": {
@@ -117,8 +121,13 @@ def _sarif_location(f: Row) -> Dict:
         # The name's own bytes, percent-encoded: a name that is not UTF-8 stays exact.
         artifact = {"uri": quote(os.fsencode(f.path.replace(os.sep, "/"))),
                     "uriBaseId": "%SRCROOT%"}
-    region = {"startLine": f.line, "startColumn": f.char_col}
-    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+    region: Dict[str, int] = {"startLine": f.line, "startColumn": f.char_col}
+    if f.cell is not None:  # the .ipynb file's line (columns there are JSON's, not the cell's)
+        region = {"startLine": f.file_line} if f.file_line is not None else {}
+    location: Dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact}}
+    if region:
+        location["physicalLocation"]["region"] = region
+    return location
 
 
 def statistics(findings: List[Row]) -> str:

@@ -41,6 +41,7 @@ class Row:
     message: str  # the finding's message without its code, or "SyntaxError: ..."
     cell: Optional[int] = None  # the notebook cell, from 1
     finding: Optional[Finding] = None  # the analysis's record; None for an unreadable file
+    file_line: Optional[int] = None  # in a notebook, the line of the .ipynb file it is on
 
     @property
     def text(self) -> str:
@@ -102,7 +103,8 @@ class Linter:
             if book is not None:
                 cell, line = book.locate(line)
             return [Row(path, line, col, col, None, message, cell)]
-        rows = [Row(path, e.line, e.col, e.col, None, e.message, e.cell)
+        rows = [Row(path, e.line, e.col, e.col, None, e.message, e.cell,
+                    file_line=book.file_line(book.module_line(e.cell, e.line)))
                 for e in (book.errors if book is not None else ())]
         lines = None
         locate = book.locate if book is not None else None
@@ -117,11 +119,12 @@ class Linter:
             line, col = finding.line, finding.col
             line_text = lines[line - 1] if 0 < line <= len(lines) else ""
             char_col = len(line_text.encode("utf-8")[:col].decode("utf-8", "ignore")) + 1
-            cell = None
+            cell = file_line = None
             if book is not None:
-                cell, line = book.locate(line)
+                cell, line = book.locate(finding.line)
+                file_line = book.file_line(finding.line)
             rows.append(Row(path, line, col + 1, char_col, code, render(finding, locate), cell,
-                            finding))
+                            finding, file_line))
         if book is not None and book.errors:  # the cells' errors in their places among findings
             rows.sort(key=lambda row: (row.cell or 0, row.line, row.col))
         return rows

@@ -19,7 +19,8 @@ import re
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any, Dict, List, Optional, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
 PYTHON_CELL_MAGICS = frozenset({
@@ -53,11 +54,27 @@ class Notebook:
     starts: Tuple[int, ...]  # the module line each included cell starts on, ascending
     cells: Tuple[int, ...]  # the number of each included cell among all cells, from 1
     errors: Tuple[CellError, ...] = ()
+    # Per included cell, the line of the .ipynb file each of its source lines is written on
+    # (empty when the file's layout could not be read): for formats that want a file line.
+    file_lines: Tuple[Tuple[int, ...], ...] = ()
 
     def locate(self, line: int) -> Tuple[int, int]:
         """(cell number, line within the cell) for a line of `source`."""
         index = max(bisect_right(self.starts, line) - 1, 0)
         return self.cells[index], line - self.starts[index] + 1
+
+    def module_line(self, cell: int, line: int) -> int:
+        """The line of `source` for a line of a cell (which must be included)."""
+        return self.starts[self.cells.index(cell)] + line - 1
+
+    def file_line(self, line: int) -> Optional[int]:
+        """The line of the .ipynb file that holds a line of `source`, if known."""
+        index = max(bisect_right(self.starts, line) - 1, 0)
+        lines = self.file_lines[index] if index < len(self.file_lines) else ()
+        offset = line - self.starts[index]
+        if not lines:
+            return None
+        return lines[min(offset, len(lines) - 1)]  # a one-string source: all on its line
 
 
 def read(text: str) -> Notebook:
@@ -94,7 +111,62 @@ def read(text: str) -> Notebook:
             starts.append(line)
             numbers.append(number)
             line += len(lines)
-    return Notebook("".join(parts), tuple(starts), tuple(numbers), tuple(errors))
+    layout = _source_layout(text)
+    file_lines = tuple(layout.get(number - 1, ()) for number in numbers)
+    return Notebook("".join(parts), tuple(starts), tuple(numbers), tuple(errors), file_lines)
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
+    """{cell index: the file line of each element of its source} from the notebook's text,
+    read with the json module's own scanner (values skipped by raw_decode, so outputs cost
+    what parsing them costs); {} when the layout is not the usual one."""
+    decoder = json.JSONDecoder()
+    newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def line_of(index: int) -> int:
+        return bisect_right(newlines, index) + 1
+
+    def members(index: int):  # (key, index of its value) of the object at `index`
+        index = _SPACE.match(text, index + 1).end()
+        while text[index] != "}":
+            key, index = scanstring(text, index + 1)
+            index = _SPACE.match(text, index).end() + 1  # the colon
+            index = _SPACE.match(text, index).end()
+            yield key, index
+            index = _SPACE.match(text, decoder.raw_decode(text, index)[1]).end()
+            if text[index] == ",":
+                index = _SPACE.match(text, index + 1).end()
+
+    def elements(index: int):  # the index of each element of the array at `index`
+        index = _SPACE.match(text, index + 1).end()
+        while text[index] != "]":
+            yield index
+            index = _SPACE.match(text, decoder.raw_decode(text, index)[1]).end()
+            if text[index] == ",":
+                index = _SPACE.match(text, index + 1).end()
+
+    layout: Dict[int, Tuple[int, ...]] = {}
+    try:
+        top = _SPACE.match(text).end()
+        for key, cells in members(top):
+            if key != "cells" or text[cells] != "[":
+                continue
+            for number, cell in enumerate(elements(cells)):
+                if text[cell] != "{":
+                    continue
+                for field, source in members(cell):
+                    if field != "source":
+                        continue
+                    if text[source] == "[":
+                        layout[number] = tuple(line_of(i) for i in elements(source))
+                    else:
+                        layout[number] = (line_of(source),)
+    except (ValueError, IndexError, RecursionError):
+        return {}
+    return layout
 
 
 def _language(data: dict) -> str:
