@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .values import SELF, Built, Env, Func, Symbolic
+from .counting import CallSite
 from .graphs import _COPIES_PER_STEP, _rename_graphs
 from .paths import Ctx, State, conflict, join
 
@@ -114,9 +115,9 @@ class Summaries:
                 args_key = record.args if site is None else _translate(
                     record.args, summary.entry, param_keys)
                 made = _rename_graphs(record.graphs, graphs)
-                self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
-                            args_key, via, before.get(slot, ()), record.shown, made,
-                            record.listed)
+                self.counter.count(CallSite(fresh.get(slot, slot), here, args_key, via,
+                                            before.get(slot, ()), record.shown, made,
+                                            record.listed), state, ctx.assuming(record.assume))
         if site is not None:
             for made in summary.made:  # layers the helper returns are made at this call
                 self._made(made, site)
@@ -156,7 +157,7 @@ class Summaries:
 
     def _new_built(self, node, name, ctx):
         built = Built(node, name, next(self.instances))
-        self.birth[built.key] = ctx.loops
+        self.counter.born(built.key, ctx.loops)
         self._fresh[built.key] = built
         self.allocated[-1].append(built)
         return built

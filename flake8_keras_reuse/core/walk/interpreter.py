@@ -19,40 +19,16 @@ import ast
 import itertools
 
 from .. import footprints, owners
+from .budget import Budget, BudgetSpent
+from .counting import CallCounter, CallSite
 from .graphs import Graphs, _is_sequential, _Method
-from .values import NONE, SELF, Built, Env, Func, Reuse, Slot, Symbolic
-from .paths import Conditions, Ctx, Record, State, conflict
+from .values import NONE, SELF, Built, Env, Func, Slot, Symbolic
+from .paths import Conditions, Ctx, State
 from .helpers import Summaries
 from ..syntax import (MATCH, TRY, bound_names, class_like, instance_assignments, is_self_attr,
                      terminal_name)
 from ...knowledge.keras_api import (ENTRY_METHODS, EXPECTS_ERROR, GRAPH_INPUTS, GRAPH_MODELS,
                                      KEEPING_METHODS, PROPERTY_DECORATORS, SEQUENTIAL)
-
-
-class BudgetSpent(Exception):
-    """The file's work budget ran out: the walk stops, and says so (checker.py logs it)."""
-
-
-class Budget:
-    """Steps (statements, expressions, copied names) one file's walks may take in all.
-
-    Proportional to the file's size, so no input makes the walks cost more than linear time:
-    a file that needs more loses the findings of the class or body being walked, and of those
-    after it, never more.
-    """
-
-    BASE = 100_000
-    PER_LINE = 50
-
-    def __init__(self, lines):
-        self.left = self.BASE + self.PER_LINE * lines
-        self.spent = False
-
-    def spend(self, steps=1):
-        self.left -= steps
-        if self.left < 0:
-            self.spent = True
-            raise BudgetSpent
 
 
 def class_methods(classdef, module_classes):
@@ -92,12 +68,11 @@ def find_reuses(classdef, module_classes, budget=None, module_functions=(), cond
     # the slots of `self.norms = [Norm()] * n`.
     walk = _Walk(class_methods(classdef, module_classes), owners.attribute_aliases(assigns),
                  repeated=owners.repeated_attributes(assigns), budget=budget,
-                 conditions=conditions)
-    walk.lambdas = _lambda_attributes(assigns)
-    walk.composites = footprints.composites(assigns, module_classes, class_methods)
-    walk.module_functions = module_functions
+                 conditions=conditions, lambdas=_lambda_attributes(assigns),
+                 composites=footprints.composites(assigns, module_classes, class_methods),
+                 module_functions=module_functions)
     walk.run_entry(entry)
-    return _sorted(walk.reuses), sorted(walk.constructions.values(), key=_position)
+    return _sorted(walk.counter.reuses), sorted(walk.constructions.values(), key=_position)
 
 
 def find_graph_reuses(scopes, module_functions=(), budget=None, conditions=None):
@@ -111,23 +86,25 @@ def find_graph_reuses(scopes, module_functions=(), budget=None, conditions=None)
     # so its objects are the first's) tracks only their calls in what tensors descend from, so
     # a long graph does not copy every call into every tensor after it.
     conditions = conditions or Conditions()
-    candidates = _graph_walk(scopes, module_functions, budget, frozenset(), conditions).reuses
+    candidates = _graph_walk(scopes, module_functions, budget, frozenset(),
+                             conditions).counter.reuses
     if not candidates:
         return []
     track = frozenset(reuse.slot for reuse in candidates.values())
     walk = _graph_walk(scopes, module_functions, budget, track, conditions)
-    verdicts = {key: walk.classify(reuse) for key, reuse in walk.reuses.items()}
+    verdicts = {key: walk.classify(reuse) for key, reuse in walk.counter.reuses.items()}
     return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
 def _graph_walk(scopes, module_functions, budget, track, conditions):
-    walk = _Walk({}, {}, graph=True, budget=budget, track=track, conditions=conditions)
+    walk = _Walk({}, {}, graph=True, budget=budget, track=track, conditions=conditions,
+                 module_functions=module_functions)
     for scope in scopes:
-        done = dict(walk.reuses)
+        done = dict(walk.counter.reuses)
         try:
-            walk.run_body(scope, module_functions)
+            walk.run_body(scope)
         except BudgetSpent:
-            walk.reuses = done
+            walk.counter.reuses = done
             break
     return walk
 
@@ -142,7 +119,8 @@ def _position(node):
 
 class _Walk(Summaries, Graphs):
     def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None,
-                 track=frozenset(), conditions=None):
+                 track=frozenset(), conditions=None, lambdas=None, composites=None,
+                 module_functions=()):
         self.methods = methods
         self.track = track  # objects whose calls tensors remember (graphs.py)
         self.aliases = aliases
@@ -152,19 +130,16 @@ class _Walk(Summaries, Graphs):
         self.kept = set()  # calls whose result is assigned to self.<attr>: made once, then kept
         self.returned = set()  # calls that are a `return` value: their caller decides
         self.made = [[]]  # per helper being summarised: constructions it returns
-        self.reuses = {}
         self.memo = {}
         self.active = set()
         self.budget = budget if budget is not None else Budget(0)
         self.module_env = None
-        self.module_functions = ()
-        self.lambdas = {}  # attribute -> (lambda, the instance's name where it was made)
-        self.composites = {}  # attribute -> footprints.Composite: a module class it holds
-        self.footprints = {}  # id(call site) -> the composite's layers that call may use
-        self.loop_stores = {}  # id(loop) -> the names it binds (a comprehension: not recorded)
+        self.module_functions = module_functions
+        # attribute -> (lambda, the instance's name where it was made)
+        self.lambdas = lambdas or {}
+        self.counter = CallCounter(composites)
         self.call_aliases = {}  # a call in a helper -> the helper calls a model holds it as
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
-        self.birth = {}  # Built key -> the loops around its construction
         self.allocated = [[]]  # per helper being summarised: Built objects it made
         self.new_graphs = [[]]  # per helper being summarised: graphs it started
         self.links = [[]]  # per helper being summarised: graphs it joined
@@ -193,67 +168,14 @@ class _Walk(Summaries, Graphs):
                 self._set(self.module_env, func.name, Func(func, self.module_env))
         return self.module_env
 
-    def run_body(self, scope, module_functions=()):
-        env = self._module_scope(module_functions).child()
+    def run_body(self, scope):
+        env = self._module_scope(self.module_functions).child()
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self._set(env, a.arg, None)
         self._block(scope.body, env, State(), Ctx(func=scope if hasattr(scope, "args") else None),
                     [])
-
-    def _count(self, slot, site, state, ctx, args_key=None, via="", earlier=None, shown="",
-               graphs=None, listed=False):
-        if earlier is None:
-            earlier = state.get(slot)
-        earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)
-                   and not self._apart(slot, r.site, site)]
-        # A loop repeats the call unless the object itself is made anew on every pass.
-        repeating = set(ctx.loops) - set(self.birth.get(slot, ()))
-        call = (id(site), slot)
-        if earlier or repeating:
-            key = (site.lineno, site.col_offset, slot)
-            if earlier:
-                same = not repeating and args_key is not None \
-                    and all(r.args == args_key for r in earlier)
-            else:  # only the loop repeats it: on the same input when the loop changes none
-                same = args_key is not None and self._invariant(site, repeating)
-            first = earlier[0].site if earlier else site
-            self.reuses.setdefault(key, Reuse(
-                slot, site.lineno, site.col_offset, first.lineno, not earlier, via, same, shown,
-                listed, graphs=(graphs, tuple(r.graphs for r in earlier)),
-                calls=(call, tuple((id(r.site), slot) for r in earlier)),
-                end_line=getattr(site, "end_lineno", None),
-                end_col=getattr(site, "end_col_offset", None)))
-        state.add(slot, Record(site, ctx.assume, args_key, shown, graphs, listed))
-        return call
-
-    def _invariant(self, site, loops):
-        """Whether a call's arguments are the same on every pass of these loops: constants and
-        names none of them rebinds (`self.bias(0.0)`, `self.norm(x)` with x set before)."""
-        args = list(site.args) + [k.value for k in site.keywords]
-        if not all(isinstance(a, (ast.Constant, ast.Name)) for a in args):
-            return False
-        names = {a.id for a in args if isinstance(a, ast.Name)}
-        # A comprehension's names are not recorded: its repeats are never taken as the same.
-        return all(loop in self.loop_stores and not names & self.loop_stores[loop]
-                   for loop in loops)
-
-    def _apart(self, slot, first, second):
-        """Whether two direct calls (`self.<slot>(...)`) of a composite kept on self use no
-        sublayer in common: each runs its own part, chosen by constant arguments
-        (footprints.py). A call through a helper is never taken apart."""
-        composite = self.composites.get(slot) if isinstance(slot, str) else None
-        if composite is None or not (_calls_attribute(first, slot)
-                                     and _calls_attribute(second, slot)):
-            return False
-        return footprints.disjoint(self._footprint(composite, first),
-                                   self._footprint(composite, second))
-
-    def _footprint(self, composite, site):
-        if id(site) not in self.footprints:
-            self.footprints[id(site)] = composite.footprint(site)
-        return self.footprints[id(site)]
 
     # -- statements ------------------------------------------------------------------------
     def _block(self, body, env, state, ctx, returns):
@@ -364,7 +286,7 @@ class _Walk(Summaries, Graphs):
 
     def _loop(self, stmt, env, state, ctx, returns):
         inner = ctx.inside_loop(stmt)
-        self.loop_stores.setdefault(id(stmt), bound_names(stmt))
+        self.counter.enter_loop(stmt)
         if isinstance(stmt, ast.While):
             self._expr(stmt.test, env, state, inner)
         else:
@@ -648,14 +570,14 @@ class _Walk(Summaries, Graphs):
         """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
         of its symbolic inputs, or of the Sequential model it is listed in)."""
         if isinstance(value, Slot):
-            return self._count(value.name, site, state, ctx, args_key, shown=value.shown,
-                               graphs=graphs)
+            return self.counter.count(CallSite(value.name, site, args_key, shown=value.shown,
+                                               graphs=graphs), state, ctx)
         elif isinstance(value, Built) and graphs:
             # Named as written where it is used: `twice(x)` for a block a builder returned.
             written = site.func if isinstance(site, ast.Call) else site
             shown = written.id if isinstance(written, ast.Name) else value.name
-            return self._count(value.key, site, state, ctx, args_key, shown=shown,
-                               graphs=graphs, listed=listed)
+            return self.counter.count(CallSite(value.key, site, args_key, shown=shown,
+                                               graphs=graphs, listed=listed), state, ctx)
         return None
 
 
@@ -663,11 +585,6 @@ def _may_be_layer(func):
     """A class-like callee that is not plainly something else (an exception being raised)."""
     name = terminal_name(func)
     return class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
-
-
-def _calls_attribute(site, name):
-    return isinstance(site, ast.Call) and isinstance(site.func, ast.Attribute) \
-        and site.func.attr == name
 
 
 def _is_getattr_of_constant(node):
