@@ -21,10 +21,10 @@ import itertools
 from .. import footprints, owners
 from .budget import Budget, BudgetSpent
 from .counting import CallCounter, CallSite
-from .graphs import Graphs, _is_sequential, _Method
+from .graphs import GraphBook, _is_sequential, _Method
 from .values import NONE, SELF, Built, Env, Func, Slot, Symbolic
 from .paths import Conditions, Ctx, State
-from .helpers import Summaries
+from .helpers import Frame, Summaries
 from ..syntax import (MATCH, TRY, bound_names, class_like, instance_assignments, is_self_attr,
                      terminal_name)
 from ...knowledge.keras_api import (ENTRY_METHODS, EXPECTS_ERROR, GRAPH_INPUTS, GRAPH_MODELS,
@@ -66,7 +66,7 @@ def find_reuses(classdef, module_classes, budget=None, module_functions=(), cond
     assigns = instance_assignments(classdef) if assigns is None else assigns
     # Attributes bound to one instance count as one (`self.a = self.b = Norm()`), and so do
     # the slots of `self.norms = [Norm()] * n`.
-    walk = _Walk(class_methods(classdef, module_classes), owners.attribute_aliases(assigns),
+    walk = Interpreter(class_methods(classdef, module_classes), owners.attribute_aliases(assigns),
                  repeated=owners.repeated_attributes(assigns), budget=budget,
                  conditions=conditions, lambdas=_lambda_attributes(assigns),
                  composites=footprints.composites(assigns, module_classes, class_methods),
@@ -92,12 +92,12 @@ def find_graph_reuses(scopes, module_functions=(), budget=None, conditions=None)
         return []
     track = frozenset(reuse.slot for reuse in candidates.values())
     walk = _graph_walk(scopes, module_functions, budget, track, conditions)
-    verdicts = {key: walk.classify(reuse) for key, reuse in walk.counter.reuses.items()}
+    verdicts = {key: walk.book.classify(reuse) for key, reuse in walk.counter.reuses.items()}
     return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
 def _graph_walk(scopes, module_functions, budget, track, conditions):
-    walk = _Walk({}, {}, graph=True, budget=budget, track=track, conditions=conditions,
+    walk = Interpreter({}, {}, graph=True, budget=budget, track=track, conditions=conditions,
                  module_functions=module_functions)
     for scope in scopes:
         done = dict(walk.counter.reuses)
@@ -117,7 +117,7 @@ def _position(node):
     return (node.lineno, node.col_offset)
 
 
-class _Walk(Summaries, Graphs):
+class Interpreter:
     def __init__(self, methods, aliases, graph=False, repeated=frozenset(), budget=None,
                  track=frozenset(), conditions=None, lambdas=None, composites=None,
                  module_functions=()):
@@ -129,35 +129,25 @@ class _Walk(Summaries, Graphs):
         self.constructions = {}  # class-like calls made on the forward path (KR003)
         self.kept = set()  # calls whose result is assigned to self.<attr>: made once, then kept
         self.returned = set()  # calls that are a `return` value: their caller decides
-        self.made = [[]]  # per helper being summarised: constructions it returns
-        self.memo = {}
-        self.active = set()
         self.budget = budget if budget is not None else Budget(0)
         self.module_env = None
         self.module_functions = module_functions
         # attribute -> (lambda, the instance's name where it was made)
         self.lambdas = lambdas or {}
         self.counter = CallCounter(composites)
-        self.call_aliases = {}  # a call in a helper -> the helper calls a model holds it as
         self.instances = itertools.count(1)  # Built objects and graphs, one id each
-        self.allocated = [[]]  # per helper being summarised: Built objects it made
-        self.new_graphs = [[]]  # per helper being summarised: graphs it started
-        self.links = [[]]  # per helper being summarised: graphs it joined
-        self.models = [[]]  # per helper being summarised: the calls each model it builds holds
-        self.placeholders = set()  # graphs started by a TF1 placeholder (one graph per session)
-        self.joined = {}  # union-find over graph ids: graphs whose tensors met
-        self.sequential_graph = {}  # Built key of a Sequential -> its graph
-        self._fresh = {}  # Built key -> Built
+        self.frames = [Frame()]  # one per helper being summarised, innermost last
+        self.book = GraphBook(self.frames, self.instances, self.budget)
+        self.summaries = Summaries(self)
+        self.objects = {}  # Built key -> Built
         self.falls_under = None  # facts the statement just run leaves on its fall-through path
-        self.depth = 0
         self.versions = itertools.count(1)
         self.conditions = conditions or Conditions()
         self.method_funcs = {}
-        self.bindings = {}  # Func -> summaries made for it (summaries.MAX_BINDINGS)
 
     # -- functions -------------------------------------------------------------------------
     def run_entry(self, func):
-        self._apply(self._method(func.name), [], {}, State(), None, Ctx())
+        self.summaries.apply(self._method(func.name), [], {}, State(), None, Ctx())
 
     def _module_scope(self, module_functions):
         """The module's functions, once per walk: every body sees them (and they see each
@@ -215,7 +205,7 @@ class _Walk(Summaries, Graphs):
                 parts = [self._expr(e, env, state, ctx) for e in stmt.value.elts]
                 # Bound whole (`outputs = [a, b]`), a list of tensors stands for all of them.
                 tensors = [p for p in parts if isinstance(p, Symbolic)]
-                value = self._tensor({g for t in tensors for g in t.graphs},
+                value = self.book.tensor({g for t in tensors for g in t.graphs},
                                      {c for t in tensors for c in t.calls})
             else:
                 value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
@@ -430,7 +420,7 @@ class _Walk(Summaries, Graphs):
             value = self._expr(node.value, env, state, ctx)
             self._set(env, node.target.id, value)
             return value
-        return self._tensor(*self._children(node, env, state, ctx))
+        return self.book.tensor(*self._children(node, env, state, ctx))
 
     def _children(self, node, env, state, ctx):
         """Evaluate the children; the graphs and upstream calls of the tensors among them."""
@@ -476,7 +466,7 @@ class _Walk(Summaries, Graphs):
             return Slot(self.aliases.get(name, name), f"self.{name}")
         func = self._method(name)
         if _is_property(method):
-            return self._apply(func, [], {}, state, node, ctx)
+            return self.summaries.apply(func, [], {}, state, node, ctx)
         return func
 
     def _lambda_attribute(self, name):
@@ -512,7 +502,7 @@ class _Walk(Summaries, Graphs):
                 and isinstance(node.args[0], (ast.List, ast.Tuple)):
             # Each listed layer runs when the model runs: listing one twice calls it twice;
             # listing it in two models makes two owners.
-            model = frozenset({self._sequential_graph(node, state)})
+            model = frozenset({self.book.sequential(node)})
             for elt in node.args[0].elts:
                 self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None,
                                  model, listed=True)
@@ -526,27 +516,26 @@ class _Walk(Summaries, Graphs):
                 kwargs[kw.arg] = value
         if (isinstance(node.func, ast.Attribute) and node.func.attr == "add" and len(args) == 1
                 and isinstance(callee, _Method) and _is_sequential(callee.of)):
-            model = frozenset({self._sequential_graph(callee.of, state)})
+            model = frozenset({self.book.sequential(callee.of)})
             return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
         graphs, upstream = None, frozenset()
         tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
         if self.graph and terminal_name(node.func) in GRAPH_INPUTS:
-            graphs = frozenset({self._new_graph()})
-            if terminal_name(node.func) == "placeholder":
-                self.placeholders.add(next(iter(graphs)))
+            placeholder = terminal_name(node.func) == "placeholder"
+            graphs = frozenset({self.book.new_graph(placeholder)})
         elif self.graph and not class_like(node.func):
             graphs = frozenset(g for a in tensors for g in a.graphs) or None
             upstream = frozenset(c for a in tensors for c in a.calls)
         elif self.graph and terminal_name(node.func) in GRAPH_MODELS:
-            self._model(args, kwargs)
+            self.book.model(args, kwargs)
         if isinstance(callee, (Slot, Built)):
             call = self._call_layer(callee, node, state, ctx, _args_key(node, env), graphs)
             if call is not None and call[1] in self.track:
                 upstream |= {call}
         elif isinstance(callee, Func):
-            return self._apply(callee, args, kwargs, state, node, ctx,
+            return self.summaries.apply(callee, args, kwargs, state, node, ctx,
                                _param_keys(callee, node, env))
         elif callee is None and not self.graph and _may_be_layer(node.func):
             self._made(node, node)
@@ -555,16 +544,30 @@ class _Walk(Summaries, Graphs):
             # In a graph body a construction is an object of its own, made at each evaluation
             # (`return keras.Model(...)` from a builder makes a new model per call).
             return self._new_built(node, "", ctx)
-        return self._tensor(graphs, upstream)
+        return self.book.tensor(graphs, upstream)
 
     def _made(self, construction, site):
         """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
         if id(site) in self.kept:
             return  # `self.x = Dense()` or `self.x = self._make()`: built once, then kept
-        if id(site) in self.returned and len(self.made) > 1:
-            self.made[-1].append(construction)  # the helper's caller decides
+        if id(site) in self.returned and len(self.frames) > 1:
+            self.frames[-1].made.append(construction)  # the helper's caller decides
         else:
             self.constructions[_position(construction)] = construction
+
+    def _new_built(self, node, name, ctx):
+        built = Built(node, name, next(self.instances))
+        self.counter.born(built.key, ctx.loops)
+        self.objects[built.key] = built
+        self.frames[-1].allocated.append(built)
+        return built
+
+    def _method(self, name):
+        """One function object per method, so its summaries are shared by every call site."""
+        if name not in self.method_funcs:
+            self.method_funcs[name] = Func(self.methods[name],
+                                           self._module_scope(self.module_functions), True)
+        return self.method_funcs[name]
 
     def _call_layer(self, value, site, state, ctx, args_key, graphs=None, listed=False):
         """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
