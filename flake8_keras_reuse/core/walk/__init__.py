@@ -2,6 +2,6 @@
 body that builds functional/Sequential graphs, counting which layer objects one pass runs more
 than once."""
 from .budget import Budget, BudgetSpent
-from .interpreter import find_graph_reuses, find_reuses
+from .walks import find_graph_reuses, find_reuses
 
 __all__ = ["Budget", "BudgetSpent", "find_graph_reuses", "find_reuses"]
