@@ -3,7 +3,7 @@ its caller's terms."""
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 from .values import Env, Func
 
@@ -27,9 +27,10 @@ def args_key(call: ast.Call, env: Env) -> Optional[ArgsKey]:
     parts = [arg_key(e, env) for e in call.args] + [arg_key(kw.value, env) for kw in keywords]
     if None in parts:
         return None
-    text = [t for t, _ in parts[:len(call.args)]] + [  # type: ignore[misc]
-        f"{kw.arg}={t}" for kw, (t, _) in zip(keywords, parts[len(call.args):])]  # type: ignore
-    return (tuple(text), tuple(n for _, names in parts for n in names))  # type: ignore[misc]
+    known = cast(List[ArgKey], parts)
+    text = [t for t, _ in known[:len(call.args)]] + [
+        f"{kw.arg}={t}" for kw, (t, _) in zip(keywords, known[len(call.args):])]
+    return (tuple(text), tuple(n for _, names in known for n in names))
 
 
 def arg_key(expr: ast.AST, env: Env) -> Optional[ArgKey]:
@@ -47,11 +48,11 @@ def param_keys(func: Func, call: ast.Call, env: Env) -> Dict[str, ArgKey]:
     """For a call of a helper: {parameter: arg_key of the argument the caller passes}, for the
     arguments that are simple enough to compare (helpers.py translates the helper's own
     argument keys with it)."""
-    args = func.node.args  # type: ignore[attr-defined]
+    args = func.node.args
     params = [a.arg for a in args.posonlyargs + args.args]
     if func.self_bound:
         params = params[1:]
-    pairs: List[Tuple[Optional[str], ast.expr]] = [] if any(
+    pairs: List[Tuple[str, ast.expr]] = [] if any(
         isinstance(a, ast.Starred) for a in call.args) else list(zip(params, call.args))
     pairs += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
     keys = {}
@@ -59,4 +60,4 @@ def param_keys(func: Func, call: ast.Call, env: Env) -> Dict[str, ArgKey]:
         key = arg_key(expr, env)
         if key is not None:
             keys[name] = key
-    return keys  # type: ignore[return-value]
+    return keys

@@ -3,7 +3,7 @@ a loop around it. The only place a Reuse is made."""
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, FrozenSet, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 from .. import footprints
 from ..syntax import bound_names
@@ -18,7 +18,7 @@ class CallSite(NamedTuple):
     """One call of a layer, as the walk meets it."""
 
     slot: Any  # an attribute name, or Built.key for a local layer
-    site: ast.AST  # the call (or the element of a Sequential list)
+    site: ast.expr  # the call (or the element of a Sequential list)
     args: Any = None  # the arguments' key (interpreter._args_key), None when not comparable
     via: str = ""  # the helper through which the site calls the layer
     earlier: Optional[Tuple[Record, ...]] = None  # the records it follows; None: the path's
@@ -50,21 +50,22 @@ class CallCounter:
         """Record the call on the path; a Reuse when an earlier call may have run on the same
         path, or a loop repeats it. Returns the call as graphs remember it."""
         slot, site = call.slot, call.site
-        earlier = state.get(slot) if call.earlier is None else call.earlier
-        earlier = [r for r in earlier if not conflict(r.assume, ctx.assume)
+        records = state.get(slot) if call.earlier is None else call.earlier
+        earlier = [r for r in records if not conflict(r.assume, ctx.assume)
                    and not self._apart(slot, r.site, site)]
         # A loop repeats the call unless the object itself is made anew on every pass.
         repeating = set(ctx.loops) - set(self.birth.get(slot, ()))
         here = (id(site), slot)
         if earlier or repeating:
-            key = (site.lineno, site.col_offset, slot)  # type: ignore[attr-defined]
+            key = (site.lineno, site.col_offset, slot)
             if key not in self.reuses:
                 self.reuses[key] = self._reuse(call, earlier, repeating, here)
         state.add(slot, Record(site, ctx.assume, call.args, call.shown, call.graphs,
                                call.listed))
         return here
 
-    def _reuse(self, call: CallSite, earlier: list, repeating: Set[int], here: Call) -> Reuse:
+    def _reuse(self, call: CallSite, earlier: List[Record], repeating: Set[int],
+               here: Call) -> Reuse:
         site, args = call.site, call.args
         if earlier:
             same = not repeating and args is not None and all(r.args == args for r in earlier)
@@ -72,18 +73,18 @@ class CallCounter:
             same = args is not None and self._invariant(site, repeating)
         first = earlier[0].site if earlier else site
         return Reuse(
-            slot=call.slot, line=site.lineno, col=site.col_offset,  # type: ignore[attr-defined]
-            first_line=first.lineno, in_loop=not earlier, via=call.via,  # type: ignore
+            slot=call.slot, line=site.lineno, col=site.col_offset,
+            first_line=first.lineno, in_loop=not earlier, via=call.via,
             same_input=same, shown=call.shown, listed=call.listed,
             graphs=(call.graphs, tuple(r.graphs for r in earlier)),
             calls=(here, tuple((id(r.site), call.slot) for r in earlier)),
             end_line=getattr(site, "end_lineno", None),
             end_col=getattr(site, "end_col_offset", None))
 
-    def _invariant(self, site: ast.AST, loops: Set[int]) -> bool:
+    def _invariant(self, site: Any, loops: Set[int]) -> bool:
         """Whether a call's arguments are the same on every pass of these loops: constants and
         names none of them rebinds (`self.bias(0.0)`, `self.norm(x)` with x set before)."""
-        args = list(site.args) + [k.value for k in site.keywords]  # type: ignore[attr-defined]
+        args = list(site.args) + [k.value for k in site.keywords]
         if not all(isinstance(a, (ast.Constant, ast.Name)) for a in args):
             return False
         names = {a.id for a in args if isinstance(a, ast.Name)}

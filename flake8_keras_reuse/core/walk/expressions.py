@@ -15,12 +15,11 @@ from .budget import Budget
 from .counting import Call, CallCounter, CallSite
 from .graphs import GraphBook, _is_sequential, _Method
 from .helpers import Frame, Summaries
-from .paths import Conditions, Ctx, State
+from .paths import Conditions, Ctx, Facts, State
 from .values import NONE, SELF, Built, Env, Func, Slot, Symbolic
-from ..syntax import class_like, terminal_name
+from ..syntax import terminal_name
 from ...knowledge.keras_api import KEEPING_METHODS, SEQUENTIAL
 
-Facts = FrozenSet[Tuple[Any, bool]]
 Handler = Callable[[Any, Env, State, Ctx], Any]
 
 
@@ -163,7 +162,7 @@ class Expressions:
     def _one_instance(self, value: Any) -> bool:
         return isinstance(value, Slot) and value.name in self.repeated
 
-    def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.AST) -> Any:
+    def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.expr) -> Any:
         return Slot(name, f"self.{name}")
 
     def _call_graphs(self, node: ast.Call, args: List[Any],
@@ -179,7 +178,8 @@ class Expressions:
     # -- calls -----------------------------------------------------------------------------
     def _call(self, node: ast.Call, env: Env, state: State, ctx: Ctx) -> Any:
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
-            return self._self_attribute(node.args[1].value, state, ctx, node)  # type: ignore
+            return self._self_attribute(node.args[1].value,  # type: ignore[attr-defined]
+                                        state, ctx, node)
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in KEEPING_METHODS \
                 and on_self(func.value, env):
@@ -239,7 +239,7 @@ class Expressions:
             self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None,
                              model, listed=True)
 
-    def _call_layer(self, value: Any, site: ast.AST, state: State, ctx: Ctx, args: Any,
+    def _call_layer(self, value: Any, site: ast.expr, state: State, ctx: Ctx, args: Any,
                     graphs: Optional[FrozenSet[Any]] = None,
                     listed: bool = False) -> Optional[Call]:
         """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
@@ -255,7 +255,7 @@ class Expressions:
                                                graphs=graphs, listed=listed), state, ctx)
         return None
 
-    def _made(self, construction: ast.Call, site: ast.AST) -> None:
+    def _made(self, construction: ast.Call, site: ast.expr) -> None:
         """A layer-like object made at `site`'s call: kept, handed up, or made on every pass."""
         if id(site) in self.kept:
             return  # `self.x = Dense()` or `self.x = self._make()`: built once, then kept
@@ -281,8 +281,8 @@ def on_self(node: ast.AST, env: Env) -> bool:
     return False
 
 
-def _position(node: ast.AST) -> Tuple[int, int]:
-    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+def _position(node: ast.expr) -> Tuple[int, int]:
+    return (node.lineno, node.col_offset)
 
 
 def _is_getattr_of_constant(node: ast.Call) -> bool:

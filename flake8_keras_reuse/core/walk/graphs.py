@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import (TYPE_CHECKING, AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional,
+                    Set, overload)
 
 from .budget import Budget
 from .values import Built, Reuse, Symbolic
@@ -92,14 +93,14 @@ class GraphBook:
             self.sequential_graph[key] = self.new_graph()
         return self.sequential_graph[key]
 
-    def tensor(self, graphs: Optional[Iterable[Any]],
-               calls: Iterable[Any] = frozenset()) -> Optional[Symbolic]:
+    def tensor(self, graphs: Optional[AbstractSet[Any]],
+               calls: AbstractSet[Any] = frozenset()) -> Optional[Symbolic]:
         """What an op returns given tensors of these graphs and calls: one tensor of their
         joined graph, descending from all those calls."""
         if not graphs:
             return None
         self.link(graphs)
-        self.budget.spend(len(calls) // _COPIES_PER_STEP)  # type: ignore[arg-type]
+        self.budget.spend(len(calls) // _COPIES_PER_STEP)
         return Symbolic(frozenset(graphs), frozenset(calls))
 
     def classify(self, reuse: Reuse) -> Optional[Reuse]:
@@ -165,12 +166,21 @@ def _is_sequential(built: Built) -> bool:
     return terminal_name(built.node.func) == SEQUENTIAL
 
 
+@overload
+def _rename_graphs(graphs: FrozenSet[Any], renamed: Dict[Any, Any]) -> FrozenSet[Any]: ...
+
+
+@overload
+def _rename_graphs(graphs: Optional[FrozenSet[Any]],
+                   renamed: Dict[Any, Any]) -> Optional[FrozenSet[Any]]: ...
+
+
 def _rename_graphs(graphs: Optional[FrozenSet[Any]],
                    renamed: Dict[Any, Any]) -> Optional[FrozenSet[Any]]:
     """Graphs with each renamed: to a new graph, or to the caller's graphs for an input."""
     if not graphs or not renamed:
         return graphs
-    out = set()
+    out: Set[Any] = set()
     for graph in graphs:
         new = renamed.get(graph, graph)
         out.update(new if isinstance(new, frozenset) else (new,))

@@ -96,7 +96,7 @@ class Summaries:
                    frame: Frame) -> _Summary:
         walk = self.walk
         env = Env(func.env)  # the closure, by reference: Python binds late too
-        inputs = {}
+        inputs: Dict[str, Any] = {}
         for name, value in params:
             if isinstance(value, Symbolic):
                 inputs[name] = ("input", next(walk.instances))  # a graph of the caller's
@@ -106,9 +106,9 @@ class Summaries:
         ctx = Ctx(func=func.node)
         returns: List[Any] = []
         if isinstance(func.node, ast.Lambda):
-            state: Optional[State] = State()
-            returns.append(walk._expr(func.node.body, env, state, ctx))
-            exits = [state]
+            body_state = State()
+            returns.append(walk._expr(func.node.body, env, body_state, ctx))
+            exits = [body_state]
         else:
             state, exits = walk._block(func.node.body, env, State(), ctx, returns)
             exits = exits + ([state] if state is not None else [])
@@ -121,7 +121,7 @@ class Summaries:
         return summary
 
     def apply(self, func: Func, args: List[Any], kwargs: Dict[str, Any], state: State,
-              site: Optional[ast.AST], ctx: Ctx,
+              site: Optional[ast.expr], ctx: Ctx,
               param_keys: Optional[Dict[str, Any]] = None) -> Any:
         walk = self.walk
         summary = self.summary(func, args, kwargs)
@@ -179,7 +179,7 @@ class Summaries:
         graphs: Dict[Any, Any] = {g: self.walk.book.new_graph() for g in summary.graphs}
         graphs.update(inputs)
         for linked in summary.links:
-            self.walk.book.link(_rename_graphs(linked, graphs))  # type: ignore[arg-type]
+            self.walk.book.link(_rename_graphs(linked, graphs))
         return fresh, graphs
 
 
@@ -246,7 +246,7 @@ def _escaping(calls: Dict[Any, Tuple[Record, ...]], value: Any, made: tuple,
 
 def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any], ...]:
     """The joined groups of graphs, each reduced to the graphs `keep` accepts (two or more)."""
-    parent = {}
+    parent: Dict[Any, Any] = {}
 
     def root(g: Any) -> Any:
         while parent.get(g, g) != g:
@@ -259,7 +259,7 @@ def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any],
             a, b = root(first), root(g)
             if a != b:
                 parent[b] = a
-    groups = {}
+    groups: Dict[Any, Set[Any]] = {}
     for linked in links:
         for g in linked:
             groups.setdefault(root(g), set()).add(g)
@@ -272,11 +272,11 @@ def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any],
 
 
 def _rename_calls(calls: FrozenSet[Call], inputs: Dict[Any, FrozenSet[Call]], summary: _Summary,
-                  fresh: Dict[Any, Any], site: ast.AST) -> FrozenSet[Call]:
+                  fresh: Dict[Any, Any], site: ast.expr) -> FrozenSet[Call]:
     """A helper's calls as its caller sees them: an input stands for the caller's calls; a call
     of an object from outside (or one the helper returns) is a call at the helper's call site;
     calls of objects that stay inside the helper are left out."""
-    out = set()
+    out: Set[Call] = set()
     for call in calls:
         if call in inputs:
             out |= inputs[call]

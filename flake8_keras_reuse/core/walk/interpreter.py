@@ -21,7 +21,7 @@ the work budget.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .budget import Budget
 from .expressions import Expressions, on_self
@@ -58,7 +58,7 @@ class Interpreter(Expressions):
         for kind in TRY:
             self._stmts[kind] = self._try
         if MATCH:
-            self._stmts[MATCH] = self._match  # type: ignore[index]
+            self._stmts[MATCH] = self._match
 
     def _bind_target(self, target: ast.expr, value: Any, env: Env, state: State, ctx: Ctx,
                      exact: bool, parts: Optional[List[Any]] = None) -> None:
@@ -266,7 +266,7 @@ class Interpreter(Expressions):
         paths = branch_envs + ([also] if also is not None else [])
         if not branch_envs:
             return
-        names = set()
+        names: Set[Any] = set()
         for branch in branch_envs:
             names.update(dict.keys(branch))
         self._step(len(names))

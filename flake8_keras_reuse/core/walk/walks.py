@@ -11,9 +11,8 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 from .. import footprints, owners
 from .budget import Budget, BudgetSpent
 from .counting import Call
-from .expressions import Facts
 from .interpreter import Interpreter
-from .paths import Conditions, Ctx, State
+from .paths import Conditions, Ctx, Facts, State
 from .values import SELF, Func, Reuse, Slot, Symbolic
 from ..syntax import class_like, instance_assignments, is_self_attr, terminal_name
 from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
@@ -131,7 +130,7 @@ class ClassWalk(Interpreter):
     def run_entry(self, func: Any) -> None:
         self.summaries.apply(self._method(func.name), [], {}, State(), None, Ctx())
 
-    def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.AST) -> Any:
+    def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.expr) -> Any:
         method = self.methods.get(name)
         if method is None and name in self.lambdas:
             return self._lambda_attribute(name)
