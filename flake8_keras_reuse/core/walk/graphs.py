@@ -126,7 +126,7 @@ class GraphBook:
 
     def _as_held(self, call: Call) -> Set[Call]:
         """A call and what a model holds it as: a call inside a helper is held as the call of
-        the helper that returned its tensor (summaries.py records these), through every level."""
+        the helper that returned its tensor (helpers.py records these), through every level."""
         found, todo = {call}, [call]
         while todo:
             for outer in self.call_aliases.get(todo.pop(), ()):
