@@ -4,12 +4,19 @@ A helper is walked once per binding of its arguments (memoised by the function o
 values passed), and its summary (the calls it makes, what it returns, what it constructs) is
 applied at each call site. Objects and graphs the helper makes are made anew at every call.
 """
+from __future__ import annotations
+
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from .counting import Call, CallSite
 from .values import SELF, Built, Env, Func, Symbolic
 from .graphs import _COPIES_PER_STEP, _rename_graphs
-from .paths import Ctx, State, conflict, join
+from .paths import Ctx, Record, State, conflict, join
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
 
 # Beyond this many nested helper calls the rest is taken as calling nothing: a deep chain then
 # misses findings instead of overflowing Python's stack.
@@ -22,28 +29,47 @@ MAX_BINDINGS = 32
 
 @dataclass
 class _Summary:
-    calls: dict  # slot -> [Record] of calls inside the helper
-    value: object  # what the helper returns, when it is always the same layer or helper
+    calls: Dict[Any, Tuple[Record, ...]]  # slot -> records of calls inside the helper
+    value: Any  # what the helper returns, when it is always the same layer or helper
     made: tuple = ()  # constructions the helper returns: made on the path unless kept
     # Objects and graphs the helper makes: each call of the helper makes new ones.
-    allocated: tuple = ()  # Built
+    allocated: Tuple[Built, ...] = ()
     graphs: tuple = ()  # graph ids
-    links: tuple = ()  # frozensets of graph ids the helper joined into one graph
-    inputs: dict = field(default_factory=dict)  # tensor parameter -> the graph standing for it
-    entry: dict = field(default_factory=dict)  # parameter -> its binding's version on entry
+    links: Tuple[FrozenSet[Any], ...] = ()  # groups of graphs the helper joined into one graph
+    inputs: Dict[str, Any] = field(default_factory=dict)  # tensor parameter -> its graph
+    entry: Dict[str, Any] = field(default_factory=dict)  # parameter -> its version on entry
     models: tuple = ()  # the calls each model the helper builds holds
+
+
+@dataclass
+class Frame:
+    """What one helper being summarised has made so far (the walk's first frame: what the
+    walked bodies themselves made)."""
+
+    made: List[ast.Call] = field(default_factory=list)  # constructions it returns (KR003)
+    allocated: List[Built] = field(default_factory=list)  # Built objects it made
+    new_graphs: List[Any] = field(default_factory=list)  # graphs it started
+    links: List[FrozenSet[Any]] = field(default_factory=list)  # graphs it joined
+    models: List[FrozenSet[Call]] = field(default_factory=list)  # calls each model it builds holds
 
 
 _TENSOR = "tensor"  # a tensor argument, in a summary's memo key
 
 
 class Summaries:
-    """The helper-summary part of the walk (forward._Walk)."""
+    """Helper summaries, made by walking each helper's body with the interpreter that asks."""
 
-    def _summary(self, func, args, kwargs):
+    def __init__(self, walk: Interpreter) -> None:
+        self.walk = walk
+        self.memo: Dict[Any, _Summary] = {}
+        self.active: Set[Any] = set()
+        self.depth = 0
+        self.bindings: Dict[Func, int] = {}  # Func -> summaries made for it (MAX_BINDINGS)
+
+    def summary(self, func: Func, args: List[Any], kwargs: Dict[str, Any]) -> _Summary:
         params = _bind(func, args, kwargs)
         # A tensor argument is summarised as "a tensor of the caller's graphs", whichever they
-        # are: one summary serves every call, and _apply puts the caller's graphs in.
+        # are: one summary serves every call, and apply() puts the caller's graphs in.
         key = (func, tuple((name, _TENSOR if isinstance(value, Symbolic) else value)
                            for name, value in params))
         if key in self.memo:
@@ -55,48 +81,50 @@ class Summaries:
         self.bindings[func] = self.bindings.get(func, 0) + 1
         self.active.add(key)
         self.depth += 1
-        self.made.append([])
-        self.allocated.append([])
-        self.new_graphs.append([])
-        self.links.append([])
-        self.models.append([])
+        frame = Frame()
+        self.walk.frames.append(frame)
         try:
-            env = Env(func.env)  # the closure, by reference: Python binds late too
-            inputs = {}
-            for name, value in params:
-                if isinstance(value, Symbolic):
-                    inputs[name] = ("input", next(self.instances))  # a graph of the caller's
-                    value = Symbolic(frozenset({inputs[name]}), frozenset({inputs[name]}))
-                self._set(env, name, value)
-            entry = {name: dict.__getitem__(env, ("version", name)) for name, _ in params}
-            ctx = Ctx(func=func.node)
-            returns = []
-            if isinstance(func.node, ast.Lambda):
-                state = State()
-                returns.append(self._expr(func.node.body, env, state, ctx))
-                exits = [state]
-            else:
-                state, exits = self._block(func.node.body, env, State(), ctx, returns)
-                exits = exits + ([state] if state is not None else [])
-            value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-            summary = _escaping(join(exits) or {}, value, tuple(self.made[-1]),
-                                self.allocated[-1], self.new_graphs[-1], self.links[-1])
-            summary.inputs = inputs
-            summary.entry = entry
-            summary.models = tuple(self.models[-1])
+            summary = self._walk_body(func, params, frame)
         finally:
             self.active.discard(key)
             self.depth -= 1
-            self.made.pop()
-            self.allocated.pop()
-            self.new_graphs.pop()
-            self.links.pop()
-            self.models.pop()
+            self.walk.frames.pop()
         self.memo[key] = summary
         return summary
 
-    def _apply(self, func, args, kwargs, state, site, ctx, param_keys=None):
-        summary = self._summary(func, args, kwargs)
+    def _walk_body(self, func: Func, params: Tuple[Tuple[str, Any], ...],
+                   frame: Frame) -> _Summary:
+        walk = self.walk
+        env = Env(func.env)  # the closure, by reference: Python binds late too
+        inputs: Dict[str, Any] = {}
+        for name, value in params:
+            if isinstance(value, Symbolic):
+                inputs[name] = ("input", next(walk.instances))  # a graph of the caller's
+                value = Symbolic(frozenset({inputs[name]}), frozenset({inputs[name]}))
+            walk._set(env, name, value)
+        entry = {name: dict.__getitem__(env, ("version", name)) for name, _ in params}
+        ctx = Ctx(func=func.node)
+        returns: List[Any] = []
+        if isinstance(func.node, ast.Lambda):
+            body_state = State()
+            returns.append(walk._expr(func.node.body, env, body_state, ctx))
+            exits = [body_state]
+        else:
+            state, exits = walk._block(func.node.body, env, State(), ctx, returns)
+            exits = exits + ([state] if state is not None else [])
+        value = returns[0] if returns and all(r == returns[0] for r in returns) else None
+        summary = _escaping(join(exits) or {}, value, tuple(frame.made), frame.allocated,
+                            frame.new_graphs, frame.links)
+        summary.inputs = inputs
+        summary.entry = entry
+        summary.models = tuple(frame.models)
+        return summary
+
+    def apply(self, func: Func, args: List[Any], kwargs: Dict[str, Any], state: State,
+              site: Optional[ast.expr], ctx: Ctx,
+              param_keys: Optional[Dict[str, Any]] = None) -> Any:
+        walk = self.walk
+        summary = self.summary(func, args, kwargs)
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
         given = {summary.inputs[name]: value for name, value in _bind(func, args, kwargs)
                  if name in summary.inputs and isinstance(value, Symbolic)}
@@ -105,7 +133,7 @@ class Summaries:
         # The helper's own records are alternatives or already counted inside it: each is
         # compared with what ran before the helper was called, never with its siblings.
         before = {slot: state.get(fresh.get(slot, slot)) for slot in summary.calls}
-        self._step(sum(len(records) for records in summary.calls.values()))
+        walk.budget.spend(sum(len(records) for records in summary.calls.values()))
         for slot, records in summary.calls.items():
             for record in records:
                 if conflict(record.assume, ctx.assume):
@@ -114,62 +142,48 @@ class Summaries:
                 args_key = record.args if site is None else _translate(
                     record.args, summary.entry, param_keys)
                 made = _rename_graphs(record.graphs, graphs)
-                self._count(fresh.get(slot, slot), here, state, ctx.assuming(record.assume),
-                            args_key, via, before.get(slot, ()), record.shown, made,
-                            record.listed)
+                walk.counter.count(CallSite(fresh.get(slot, slot), here, args_key, via,
+                                            before.get(slot, ()), record.shown, made,
+                                            record.listed), state, ctx.assuming(record.assume))
         if site is not None:
-            for made in summary.made:  # layers the helper returns are made at this call
-                self._made(made, site)
+            for construction in summary.made:  # layers the helper returns are made at this call
+                walk._made(construction, site)
         value = summary.value
         if isinstance(value, Built) and value.key in fresh:
-            return self._fresh[fresh[value.key]]
+            return walk.objects[fresh[value.key]]
         if site is not None:
             calls = {tag: value.calls for tag, value in given.items()}
             for model in summary.models:  # a model the helper builds holds its calls here
                 held = _rename_calls(model, calls, summary, fresh, site)
                 if held:  # one that holds only the helper's own objects was judged inside it
-                    self.models[-1].append(held)
+                    walk.frames[-1].models.append(held)
         if isinstance(value, Symbolic):
-            self._step(len(value.calls) // _COPIES_PER_STEP)
+            walk.budget.spend(len(value.calls) // _COPIES_PER_STEP)
             if site is None:
                 return Symbolic(_rename_graphs(value.graphs, graphs), value.calls)
             for call in value.calls:  # the helper's own calls, as a model built on it holds them
                 if call not in calls and call[1] in summary.calls:
-                    self.call_aliases.setdefault(call, set()).add(
-                        (id(site), fresh.get(call[1], call[1])))
+                    walk.book.alias(call, (id(site), fresh.get(call[1], call[1])))
             return Symbolic(_rename_graphs(value.graphs, graphs),
                             _rename_calls(value.calls, calls, summary, fresh, site))
         return value
 
-    def _renew(self, summary, ctx, inputs):
+    def _renew(self, summary: _Summary, ctx: Ctx,
+               inputs: Dict[Any, Any]) -> Tuple[Dict[Any, Any], Dict[Any, Any]]:
         """New objects and graphs for what a helper makes, at one of its calls: {old key: new
         key} and {old graph: new graph}; the helper's joins are made again on the new ones."""
         fresh = {}
         for built in summary.allocated:
-            new = self._new_built(built.node, built.name, ctx)
+            new = self.walk._new_built(built.node, built.name, ctx)
             fresh[built.key] = new.key
-        graphs = {g: self._new_graph() for g in summary.graphs}
+        graphs: Dict[Any, Any] = {g: self.walk.book.new_graph() for g in summary.graphs}
         graphs.update(inputs)
         for linked in summary.links:
-            self._link(_rename_graphs(linked, graphs))
+            self.walk.book.link(_rename_graphs(linked, graphs))
         return fresh, graphs
 
-    def _new_built(self, node, name, ctx):
-        built = Built(node, name, next(self.instances))
-        self.birth[built.key] = ctx.loops
-        self._fresh[built.key] = built
-        self.allocated[-1].append(built)
-        return built
 
-    def _method(self, name):
-        """One function object per method, so its summaries are shared by every call site."""
-        if name not in self.method_funcs:
-            self.method_funcs[name] = Func(self.methods[name],
-                                           self._module_scope(self.module_functions), True)
-        return self.method_funcs[name]
-
-
-def _bind(func, args, kwargs):
+def _bind(func: Func, args: List[Any], kwargs: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
     """Map a helper's parameters to the layer values passed in; others stay unknown."""
     node = func.node
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
@@ -186,7 +200,7 @@ def _bind(func, args, kwargs):
     return tuple((name, bound.get(name)) for name in names)
 
 
-def _translate(key, entry, param_keys):
+def _translate(key: Any, entry: Dict[str, Any], param_keys: Optional[Dict[str, Any]]) -> Any:
     """A call's argument key inside a helper, in the caller's terms: when each argument is a
     parameter the helper has not rebound, it is what the caller passed (`self.head(pooled)`
     in a helper given `pooled_output` receives the caller's very tensor). None otherwise."""
@@ -207,7 +221,9 @@ def _translate(key, entry, param_keys):
     return tuple(out_texts), tuple(out_names)
 
 
-def _escaping(calls, value, made, allocated, new_graphs, links):
+def _escaping(calls: Dict[Any, Tuple[Record, ...]], value: Any, made: tuple,
+              allocated: List[Built], new_graphs: List[Any],
+              links: List[FrozenSet[Any]]) -> _Summary:
     """The summary of what a helper's caller can see. Objects the helper makes and does not
     return can never be called again outside it: their calls were judged inside and are left
     out, so that a chain of helpers carries only what escapes it (linear, not the sum of all
@@ -228,11 +244,11 @@ def _escaping(calls, value, made, allocated, new_graphs, links):
                     tuple(started & named), kept_links)
 
 
-def _components(links, keep):
+def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any], ...]:
     """The joined groups of graphs, each reduced to the graphs `keep` accepts (two or more)."""
-    parent = {}
+    parent: Dict[Any, Any] = {}
 
-    def root(g):
+    def root(g: Any) -> Any:
         while parent.get(g, g) != g:
             g = parent[g]
         return g
@@ -243,7 +259,7 @@ def _components(links, keep):
             a, b = root(first), root(g)
             if a != b:
                 parent[b] = a
-    groups = {}
+    groups: Dict[Any, Set[Any]] = {}
     for linked in links:
         for g in linked:
             groups.setdefault(root(g), set()).add(g)
@@ -255,11 +271,12 @@ def _components(links, keep):
     return tuple(out)
 
 
-def _rename_calls(calls, inputs, summary, fresh, site):
+def _rename_calls(calls: FrozenSet[Call], inputs: Dict[Any, FrozenSet[Call]], summary: _Summary,
+                  fresh: Dict[Any, Any], site: ast.expr) -> FrozenSet[Call]:
     """A helper's calls as its caller sees them: an input stands for the caller's calls; a call
     of an object from outside (or one the helper returns) is a call at the helper's call site;
     calls of objects that stay inside the helper are left out."""
-    out = set()
+    out: Set[Call] = set()
     for call in calls:
         if call in inputs:
             out |= inputs[call]

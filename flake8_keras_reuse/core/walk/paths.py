@@ -10,10 +10,16 @@ contain, not thousands of copies of everything before them.
 Conditions are compared by their syntax tree (`if self.pre_norm:` and `if not self.pre_norm:`
 exclude each other); a condition is only a fact when nothing on the path can change its value.
 """
+from __future__ import annotations
+
 import ast
 from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..syntax import MATCH, blocks, bound_names, self_name
+
+# (condition key, truth) pairs: what is known on a path
+Facts = FrozenSet[Tuple[Any, bool]]
 
 # Call records kept per slot; more only repeat what the first ones prove.
 MAX_RECORDS = 8
@@ -23,11 +29,12 @@ MAX_RECORDS = 8
 class Record:
     """One call of a layer on some path: where, under which facts, with which arguments."""
 
-    site: ast.AST
-    assume: frozenset  # (condition key, truth) pairs under which the call ran
-    args: object  # key of the unchanged arguments, or None when they cannot be compared
+    site: ast.expr
+    assume: Facts  # (condition key, truth) pairs under which the call ran
+    args: Any  # key of the unchanged arguments, or None when they cannot be compared
     shown: str = ""
-    graphs: frozenset = None  # for a call in a functional graph: the graphs of its inputs
+    # for a call in a functional graph: the graphs of its inputs
+    graphs: Optional[FrozenSet[Any]] = None
     listed: bool = False  # listed in a Sequential model rather than called
 
 
@@ -37,12 +44,13 @@ class State:
 
     __slots__ = ("own", "parent")
 
-    def __init__(self, parent=None, own=None):
+    def __init__(self, parent: Optional[State] = None,
+                 own: Optional[Dict[Any, Tuple[Record, ...]]] = None) -> None:
         self.own = {} if own is None else own
         self.parent = parent
 
-    def get(self, slot):
-        state = self
+    def get(self, slot: Any) -> Tuple[Record, ...]:
+        state: Optional[State] = self
         while state is not None:
             records = state.own.get(slot)
             if records is not None:
@@ -50,17 +58,17 @@ class State:
             state = state.parent
         return ()
 
-    def add(self, slot, record):
+    def add(self, slot: Any, record: Record) -> None:
         records = self.get(slot)
         if len(records) < MAX_RECORDS:
             self.own[slot] = records + (record,)
 
-    def fork(self):
+    def fork(self) -> State:
         return State(self)
 
-    def merge(self, branches):
+    def merge(self, branches: List[State]) -> State:
         """Join into this state the forks of it that fell through: every record of each."""
-        changed = {}
+        changed: Dict[Any, None] = {}
         for branch in branches:
             for slot in branch.own:
                 changed.setdefault(slot, None)
@@ -68,22 +76,23 @@ class State:
             self.own[slot] = union(branch.get(slot) for branch in branches)
         return self
 
-    def snapshot(self):
+    def snapshot(self) -> State:
         """A flat copy that later changes to the parents cannot reach (an exit's state)."""
-        chain, state = [], self
+        chain: List[Dict[Any, Tuple[Record, ...]]] = []
+        state: Optional[State] = self
         while state is not None:
             chain.append(state.own)
             state = state.parent
-        flat = {}
+        flat: Dict[Any, Tuple[Record, ...]] = {}
         for own in reversed(chain):
             flat.update(own)
         return State(None, flat)
 
-    def slots(self):
+    def slots(self) -> Dict[Any, Tuple[Record, ...]]:
         return self.snapshot().own
 
 
-def union(record_lists):
+def union(record_lists: Iterable[Tuple[Record, ...]]) -> Tuple[Record, ...]:
     """Records of several paths, each once (records are compared by identity)."""
     out, seen = [], set()
     for records in record_lists:
@@ -96,18 +105,18 @@ def union(record_lists):
     return tuple(out)
 
 
-def join(states):
+def join(states: List[State]) -> Optional[Dict[Any, Tuple[Record, ...]]]:
     """The flat state after alternatives (exits of a helper): every record of every state."""
     if not states:
         return None
-    slots = {}
+    slots: Dict[Any, None] = {}
     for state in states:
         for slot in state.slots():
             slots.setdefault(slot, None)
     return {slot: union(s.get(slot) for s in states) for slot in slots}
 
 
-def conflict(a, b):
+def conflict(a: Facts, b: Facts) -> bool:
     """Whether two sets of condition facts cannot both hold."""
     if not a or not b:
         return False
@@ -119,19 +128,20 @@ def conflict(a, b):
 class Ctx:
     """Where the walk is: the loops around it and the facts assumed on its path."""
 
-    loops: tuple = ()  # the loops (and comprehensions) around this point, innermost last
-    assume: frozenset = frozenset()
-    func: object = None  # the function being walked, for its condition keys
-    counters: tuple = ()  # per loop, the name of its plain loop variable (`for t in ...`)
+    loops: Tuple[int, ...] = ()  # the loops (and comprehensions) around this point, innermost last
+    assume: Facts = frozenset()
+    func: Any = None  # the function being walked, for its condition keys
+    # per loop, the name of its plain loop variable (`for t in ...`)
+    counters: Tuple[Optional[str], ...] = ()
 
-    def inside_loop(self, node):
+    def inside_loop(self, node: ast.AST) -> Ctx:
         return Ctx(self.loops + (id(node),), self.assume, self.func,
                    self.counters + (_counter(node),))
 
-    def assuming(self, facts):
+    def assuming(self, facts: Facts) -> Ctx:
         return Ctx(self.loops, self.assume | facts, self.func, self.counters)
 
-    def once_in(self, test):
+    def once_in(self, test: ast.expr) -> Ctx:
         """Inside `if t == 1:` in `for t in ...` (or `if i == 0 and ...:` in
         `for i, x in enumerate(...)`), the body runs in one pass of that loop at most: that
         loop does not repeat what it calls."""
@@ -146,7 +156,7 @@ class Ctx:
                    tuple(self.counters[i] for i in keep))
 
 
-def _counter(loop):
+def _counter(loop: ast.AST) -> Optional[str]:
     """The name that differs on every pass of a loop: `t` in `for t in ...`, `i` in
     `for i, x in enumerate(...)`; None for any other loop."""
     target = getattr(loop, "target", None)
@@ -160,7 +170,7 @@ def _counter(loop):
     return None
 
 
-def _compared_to_constant(test):
+def _compared_to_constant(test: ast.expr) -> Optional[str]:
     """`t == 1` or `1 == t`: the name compared for equality with a constant, else None."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         left, right = test.left, test.comparators[0]
@@ -181,11 +191,11 @@ class Conditions:
     One per file, shared by its walks. `walrus`: the file may hold an assignment expression
     (`:=`), which can rebind a name anywhere in an expression."""
 
-    def __init__(self, walrus=True):
-        self._stable = {}
+    def __init__(self, walrus: bool = True) -> None:
+        self._stable: Dict[int, FrozenSet[str]] = {}
         self._walrus = walrus
 
-    def facts(self, test, func, graph=False):
+    def facts(self, test: ast.expr, func: Any, graph: bool = False) -> Tuple[Facts, Facts]:
         """(facts when true, facts when false) for `if test:` in `func`."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             when_true, when_false = self.facts(test.operand, func, graph)
@@ -201,7 +211,8 @@ class Conditions:
         key, truth = found
         return frozenset({(key, truth)}), frozenset({(key, not truth)})
 
-    def key(self, test, func, graph=False):
+    def key(self, test: ast.expr, func: Any,
+            graph: bool = False) -> Optional[Tuple[Any, bool]]:
         """((scope, shape), truth) naming a condition that keeps its value through the pass,
         with `x is not None` the negation of `x is None`; None when its value may change."""
         names = set()
@@ -228,7 +239,7 @@ class Conditions:
             shape = _shape(test, rename)
         return (scope, shape), truth
 
-    def _stable_names(self, func):
+    def _stable_names(self, func: Any) -> FrozenSet[str]:
         """Parameters (and so self) that the function never rebinds."""
         if func is None:
             return frozenset()
@@ -239,7 +250,7 @@ class Conditions:
         return self._stable[id(func)]
 
 
-def _stored_names(func, walrus):
+def _stored_names(func: Any, walrus: bool) -> Set[str]:
     """Names a function's statements (nested scopes included) may rebind. Only a walrus binds
     inside an expression, so without one the targets are read and expressions never walked
     (walking every node was a sixth of the forward walk's time). A comprehension's variable is
@@ -247,7 +258,8 @@ def _stored_names(func, walrus):
     body = func.body if isinstance(func.body, list) else [func.body]
     if walrus or isinstance(func, ast.Lambda):
         return bound_names(*body)
-    stored, todo = set(), list(body)
+    stored: Set[str] = set()
+    todo = list(body)
     while todo:
         stmt = todo.pop()
         for target in _targets(stmt):
@@ -259,14 +271,16 @@ def _stored_names(func, walrus):
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             stored.update((a.asname or a.name).split(".")[0] for a in stmt.names)
         if MATCH and isinstance(stmt, MATCH):
-            stored.update(n.name for case in stmt.cases for n in ast.walk(case.pattern)
+            stored.update(getattr(n, "name") for case in stmt.cases
+                          for n in ast.walk(case.pattern)
                           if isinstance(getattr(n, "name", None), str))
-            stored.update(n.rest for case in stmt.cases for n in ast.walk(case.pattern)
+            stored.update(getattr(n, "rest") for case in stmt.cases
+                          for n in ast.walk(case.pattern)
                           if isinstance(getattr(n, "rest", None), str))
     return stored
 
 
-def _targets(stmt):
+def _targets(stmt: ast.AST) -> List[ast.expr]:
     if isinstance(stmt, (ast.Assign, ast.Delete)):
         return stmt.targets
     if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
@@ -276,7 +290,7 @@ def _targets(stmt):
     return []
 
 
-def _shape(node, rename):
+def _shape(node: Any, rename: Dict[Optional[str], str]) -> Any:
     """A hashable copy of an expression's tree, without positions; instance renamed `self`."""
     if isinstance(node, list):
         return tuple(_shape(n, rename) for n in node)

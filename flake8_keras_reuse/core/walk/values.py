@@ -5,9 +5,11 @@ container slot), a layer made in a body (`Built`, one per evaluation of its cons
 function (`Func`), or a symbolic tensor (`Symbolic`, with the graphs it descends from). Anything
 else is unknown (None), and unknown never makes a finding.
 """
+from __future__ import annotations
+
 import ast
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, FrozenSet, Optional, Tuple, Union
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Built:
     instance: int = 0
 
     @property
-    def key(self):
+    def key(self) -> Tuple[str, ast.Call, int]:
         return ("built", self.node, self.instance)
 
 
@@ -44,8 +46,8 @@ class Func:
     hashing a closure by value would hash every function it captures, and theirs, again.
     """
 
-    node: ast.AST
-    env: object = None  # closure: the Env of the enclosing function or module
+    node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+    env: Optional[Env] = None  # closure: the Env of the enclosing function or module
     self_bound: bool = False  # a method reached through self: its first parameter is self
 
 
@@ -61,17 +63,17 @@ class Symbolic:
     (or Sequential models) it descends from: calls on tensors that never meet are two models.
     """
 
-    graphs: frozenset
+    graphs: FrozenSet[Any]
     # The layer calls it descends from, as (id(call site), object key): a model built on it
     # holds exactly these calls, so two calls are in one forward pass when one model holds both.
-    calls: frozenset = frozenset()
+    calls: FrozenSet[Tuple[int, Any]] = frozenset()
 
 
 @dataclass(frozen=True)
 class Reuse:
     """A call site that runs an attribute's layer again in the same forward pass."""
 
-    slot: object  # an attribute name, or Built.key for a local layer
+    slot: Any  # an attribute name, or Built.key for a local layer
     line: int
     col: int
     first_line: int
@@ -81,8 +83,9 @@ class Reuse:
     shown: str = ""  # how the layer is written at this site: "self.norm", "norm"
     listed: bool = False  # listed in a Sequential model (or added to it), not called
     separate: bool = False  # the earlier calls are in graphs this one never meets: two models
-    graphs: tuple = field(default=(), compare=False)  # (graphs here, graphs of earlier calls)
-    calls: tuple = field(default=(), compare=False)  # (this call, the earlier calls) in a graph
+    # (graphs here, graphs of earlier calls), and (this call, the earlier calls), in a graph
+    graphs: Tuple[Any, ...] = field(default=(), compare=False)
+    calls: Tuple[Any, ...] = field(default=(), compare=False)
     end_line: Optional[int] = field(default=None, compare=False)  # where the call site ends
     end_col: Optional[int] = field(default=None, compare=False)
 
@@ -94,17 +97,17 @@ class Env(dict):
 
     __slots__ = ("parent",)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: Optional[Env] = None) -> None:
         super().__init__()
         self.parent = parent
 
-    def get(self, key, default=None):
-        env = self
+    def get(self, key: Any, default: Any = None) -> Any:
+        env: Optional[Env] = self
         while env is not None:
             if dict.__contains__(env, key):
                 return dict.__getitem__(env, key)
             env = env.parent
         return default
 
-    def child(self):
+    def child(self) -> Env:
         return Env(self)
