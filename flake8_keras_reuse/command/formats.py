@@ -12,7 +12,7 @@ import json
 import os
 import collections
 from pathlib import Path
-from typing import Any, Counter, Dict, List
+from typing import Any, Counter, Dict, List, Tuple
 from urllib.parse import quote
 
 from .. import __version__
@@ -56,6 +56,7 @@ def github(findings: List[Row]) -> str:
     out = []
     for f in findings:
         title = f"{TOOL} ({f.code or 'error'})"
+        place: Tuple[Tuple[str, object], ...]
         if f.cell is None:
             place = (("line", f.line), ("col", f.col))
         else:  # the .ipynb file's line; the cell and its line are in the message

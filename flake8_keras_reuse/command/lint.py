@@ -103,9 +103,10 @@ class Linter:
             if book is not None:
                 cell, line = book.locate(line)
             return [Row(path, line, col, col, None, message, cell)]
-        rows = [Row(path, e.line, e.col, e.col, None, e.message, e.cell,
-                    file_line=book.file_line(book.module_line(e.cell, e.line)))
-                for e in (book.errors if book is not None else ())]
+        rows = [] if book is None else [
+            Row(path, e.line, e.col, e.col, None, e.message, e.cell,
+                file_line=book.file_line(book.module_line(e.cell, e.line)))
+            for e in book.errors]
         lines = None
         locate = book.locate if book is not None else None
         for finding in analyse(source, path, self.settings, tree=tree):

@@ -20,7 +20,7 @@ import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
 PYTHON_CELL_MAGICS = frozenset({
@@ -119,6 +119,10 @@ def read(text: str) -> Notebook:
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _skip_space(text: str, index: int) -> int:
+    return index + len(_SPACE.match(text, index).group(0))  # type: ignore[union-attr]
+
+
 def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
     """{cell index: the file line of each element of its source} from the notebook's text,
     read with the json module's own scanner (values skipped by raw_decode, so outputs cost
@@ -129,28 +133,29 @@ def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
     def line_of(index: int) -> int:
         return bisect_right(newlines, index) + 1
 
-    def members(index: int):  # (key, index of its value) of the object at `index`
-        index = _SPACE.match(text, index + 1).end()
+    def members(index: int) -> Iterator[Tuple[str, int]]:
+        """(key, index of its value) of the object at `index`."""
+        index = _skip_space(text, index + 1)
         while text[index] != "}":
             key, index = scanstring(text, index + 1)
-            index = _SPACE.match(text, index).end() + 1  # the colon
-            index = _SPACE.match(text, index).end()
+            index = _skip_space(text, _skip_space(text, index) + 1)  # past the colon
             yield key, index
-            index = _SPACE.match(text, decoder.raw_decode(text, index)[1]).end()
+            index = _skip_space(text, decoder.raw_decode(text, index)[1])
             if text[index] == ",":
-                index = _SPACE.match(text, index + 1).end()
+                index = _skip_space(text, index + 1)
 
-    def elements(index: int):  # the index of each element of the array at `index`
-        index = _SPACE.match(text, index + 1).end()
+    def elements(index: int) -> Iterator[int]:
+        """The index of each element of the array at `index`."""
+        index = _skip_space(text, index + 1)
         while text[index] != "]":
             yield index
-            index = _SPACE.match(text, decoder.raw_decode(text, index)[1]).end()
+            index = _skip_space(text, decoder.raw_decode(text, index)[1])
             if text[index] == ",":
-                index = _SPACE.match(text, index + 1).end()
+                index = _skip_space(text, index + 1)
 
     layout: Dict[int, Tuple[int, ...]] = {}
     try:
-        top = _SPACE.match(text).end()
+        top = _skip_space(text, 0)
         for key, cells in members(top):
             if key != "cells" or text[cells] != "[":
                 continue

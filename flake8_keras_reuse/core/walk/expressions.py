@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import AbstractSet, Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .arguments import args_key, param_keys
 from .budget import Budget
@@ -29,7 +29,7 @@ class Expressions:
 
     summaries: Summaries  # made by interpreter.Interpreter, which it walks helpers with
     track: FrozenSet[Any] = frozenset()  # objects whose calls tensors remember (graphs.py)
-    repeated: FrozenSet[str] = frozenset()  # attributes whose slots hold one instance
+    repeated: AbstractSet[str] = frozenset()  # attributes whose slots hold one instance
 
     def __init__(self, budget: Optional[Budget], conditions: Optional[Conditions],
                  module_functions: Any = (), composites: Optional[Dict[str, Any]] = None) -> None:

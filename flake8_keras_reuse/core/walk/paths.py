@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 from ..syntax import MATCH, blocks, bound_names, self_name
 
@@ -290,7 +290,7 @@ def _targets(stmt: ast.AST) -> List[ast.expr]:
     return []
 
 
-def _shape(node: Any, rename: Dict[Optional[str], str]) -> Any:
+def _shape(node: Any, rename: Mapping[Any, str]) -> Any:
     """A hashable copy of an expression's tree, without positions; instance renamed `self`."""
     if isinstance(node, list):
         return tuple(_shape(n, rename) for n in node)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import footprints, owners
 from .budget import Budget, BudgetSpent
@@ -14,16 +14,16 @@ from .counting import Call
 from .interpreter import Interpreter
 from .paths import Conditions, Ctx, Facts, State
 from .values import SELF, Func, Reuse, Slot, Symbolic
-from ..syntax import class_like, instance_assignments, is_self_attr, terminal_name
+from ..syntax import Function, class_like, instance_assignments, is_self_attr, terminal_name
 from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def class_methods(classdef: ast.ClassDef,
-                  module_classes: Dict[str, ast.ClassDef]) -> Dict[str, ast.AST]:
+                  module_classes: Mapping[str, ast.ClassDef]) -> Dict[str, Function]:
     """Methods of a class and of its base classes defined in the same module, nearest first."""
-    methods: Dict[str, ast.AST] = {}
+    methods: Dict[str, Function] = {}
     seen, todo = set(), [classdef]
     while todo:
         cls = todo.pop(0)
@@ -115,7 +115,7 @@ class ClassWalk(Interpreter):
     the path is one made on every pass (KR003)."""
 
     def __init__(self, methods: Dict[str, Any], aliases: Dict[str, str],
-                 repeated: FrozenSet[str] = frozenset(), lambdas: Optional[Dict[str, Any]] = None,
+                 repeated: AbstractSet[str] = frozenset(), lambdas: Optional[Dict[str, Any]] = None,
                  composites: Optional[Dict[str, Any]] = None, budget: Optional[Budget] = None,
                  conditions: Optional[Conditions] = None,
                  module_functions: Sequence[ast.AST] = ()) -> None:
@@ -223,7 +223,7 @@ class GraphWalk(Interpreter):
 def _may_be_layer(func: ast.expr) -> bool:
     """A class-like callee that is not plainly something else (an exception being raised)."""
     name = terminal_name(func)
-    return class_like(func) and not name.endswith(("Error", "Exception", "Warning"))
+    return class_like(func) and not (name or "").endswith(("Error", "Exception", "Warning"))
 
 
 def _lambda_attributes(assigns: List[Any]) -> Dict[str, Tuple[ast.Lambda, str]]:
