@@ -4,6 +4,7 @@ The analysis behind one seam: `analyse(source, filename)` returns `Finding` reco
 `render(finding)` their messages (api.py). They are imported on first use, so importing the
 package (for `__version__`, or `python -m`) imports nothing else.
 """
+
 from typing import Any
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """`python -m flake8_keras_reuse`: the `keras-reuse` command."""
+
 import os
 import sys
 

@@ -9,6 +9,7 @@ command, tools): one file's source in, findings as data out.
 finding (as pylint's astroid-error), never a traceback and never silence that looks like a clean
 file. Pure: nothing of flake8 or argparse is imported, nothing of the user's code is run.
 """
+
 from __future__ import annotations
 
 import ast
@@ -32,8 +33,13 @@ def raise_errors() -> bool:
     return os.environ.get(RAISE_ENV, "") not in ("", "0")
 
 
-def analyse(source: str, filename: str, settings: Optional[Settings] = None, *,
-            tree: Optional[ast.Module] = None) -> List[Finding]:
+def analyse(
+    source: str,
+    filename: str,
+    settings: Optional[Settings] = None,
+    *,
+    tree: Optional[ast.Module] = None,
+) -> List[Finding]:
     """Findings for one file, in line order; `tree` is `ast.parse(source)` when the caller
     already has it (flake8 does). A source that does not parse has no findings: reporting
     syntax errors is the front end's job (flake8's E999)."""
@@ -50,8 +56,9 @@ def analyse(source: str, filename: str, settings: Optional[Settings] = None, *,
         return [internal_error.from_exception(exc)]
 
 
-def analyse_unsafely(tree: ast.Module, source: str, filename: str,
-                     settings: Optional[Settings] = None) -> List[Finding]:
+def analyse_unsafely(
+    tree: ast.Module, source: str, filename: str, settings: Optional[Settings] = None
+) -> List[Finding]:
     """`analyse` on the caller's stack, with the checker's own errors raised."""
     from .core.check import check  # the core, imported on first use
 
@@ -111,21 +118,22 @@ class _Task:
 
 # pid -> (the checker thread's queue, its recursion limit): a forked child (flake8 -j) starts
 # its own. (None, limit) when no thread could be started at all.
-_WORKER: Dict[int, Tuple[Optional["queue.SimpleQueue[_Task]"], int]] = {}
+_WORKER: Dict[int, Tuple[Optional[queue.SimpleQueue[_Task]], int]] = {}
 
 
-def _worker() -> Tuple[Optional["queue.SimpleQueue[_Task]"], int]:
+def _worker() -> Tuple[Optional[queue.SimpleQueue[_Task]], int]:
     pid = os.getpid()
     if pid not in _WORKER:
         _WORKER.clear()
         _WORKER[pid] = (None, sys.getrecursionlimit())
         for size, limit in STACKS:
-            tasks: "queue.SimpleQueue[_Task]" = queue.SimpleQueue()
+            tasks: queue.SimpleQueue[_Task] = queue.SimpleQueue()
             old_size = threading.stack_size()
             try:
                 threading.stack_size(size)
-                threading.Thread(target=_serve, args=(tasks,), name="keras-reuse-check",
-                                 daemon=True).start()
+                threading.Thread(
+                    target=_serve, args=(tasks,), name="keras-reuse-check", daemon=True
+                ).start()
             except (RuntimeError, MemoryError, ValueError):  # "can't start new thread"
                 continue
             finally:
@@ -135,6 +143,6 @@ def _worker() -> Tuple[Optional["queue.SimpleQueue[_Task]"], int]:
     return _WORKER[pid]
 
 
-def _serve(tasks: "queue.SimpleQueue[_Task]") -> None:
+def _serve(tasks: queue.SimpleQueue[_Task]) -> None:
     while True:
         tasks.get().run()

@@ -1,6 +1,7 @@
 """The records every layer shares: what the analysis is given (`Settings`) and what it finds
 (`Finding`), as plain data. Rendering a finding as text is the rules' job (`rules.render`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

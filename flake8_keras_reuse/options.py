@@ -7,6 +7,7 @@ option table. The layer options (`LAYER_OPTIONS`) map class names to catalog cat
 way in both. Nothing of flake8 or argparse is imported here: the front ends translate a record's
 `kind` into their own library's terms.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,10 +34,35 @@ OUTPUT = "output"
 
 # flake8's default excludes, and the tool and environment folders ruff also skips.
 DEFAULT_EXCLUDE = (
-    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs", "*.egg",
-    ".direnv", ".git-rewrite", ".ipynb_checkpoints", ".mypy_cache", ".pants.d", ".pyenv",
-    ".pytest_cache", ".pytype", ".ruff_cache", ".venv", ".vscode", "__pypackages__", "_build",
-    "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+    ".svn",
+    "CVS",
+    ".bzr",
+    ".hg",
+    ".git",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "*.egg",
+    ".direnv",
+    ".git-rewrite",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".venv",
+    ".vscode",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
 )
 
 
@@ -66,62 +92,180 @@ class Option:
 
 
 def _layers(name: str, short: str, category: str, help: str, doc: str) -> Option:
-    return Option((f"--{name}", f"--{short}"), LIST, help, doc, LAYERS, key=name,
-                  metavar="NAMES", flake8=True, category=category)
+    return Option(
+        (f"--{name}", f"--{short}"),
+        LIST,
+        help,
+        doc,
+        LAYERS,
+        key=name,
+        metavar="NAMES",
+        flake8=True,
+        category=category,
+    )
 
 
 OPTIONS: Tuple[Option, ...] = (
-    Option(("paths",), PATHS, "files and folders to check (default: .); '-' reads standard input",
-           "files and folders to check (default `.`); `-` reads standard input", metavar="PATH"),
-    Option(("--select",), LIST, "codes or prefixes to report (default: KR)",
-           "codes or prefixes to report, comma-separated (default `KR`)", CODES,
-           key="select", metavar="CODES"),
-    Option(("--ignore",), LIST, "codes or prefixes not to report",
-           "codes or prefixes not to report", CODES, key="ignore", metavar="CODES"),
-    Option(("--extend-select",), LIST, "add to --select", "added to `select`", CODES,
-           key="extend-select", metavar="CODES"),
-    Option(("--extend-ignore",), LIST, "add to --ignore", "added to `ignore`", CODES,
-           key="extend-ignore", metavar="CODES"),
-    Option(("--disable-noqa",), FLAG, "report findings even where '# noqa' silences them",
-           "report what `# noqa` comments silence", CODES, key="disable-noqa", default=False),
+    Option(
+        ("paths",),
+        PATHS,
+        "files and folders to check (default: .); '-' reads standard input",
+        "files and folders to check (default `.`); `-` reads standard input",
+        metavar="PATH",
+    ),
+    Option(
+        ("--select",),
+        LIST,
+        "codes or prefixes to report (default: KR)",
+        "codes or prefixes to report, comma-separated (default `KR`)",
+        CODES,
+        key="select",
+        metavar="CODES",
+    ),
+    Option(
+        ("--ignore",),
+        LIST,
+        "codes or prefixes not to report",
+        "codes or prefixes not to report",
+        CODES,
+        key="ignore",
+        metavar="CODES",
+    ),
+    Option(
+        ("--extend-select",),
+        LIST,
+        "add to --select",
+        "added to `select`",
+        CODES,
+        key="extend-select",
+        metavar="CODES",
+    ),
+    Option(
+        ("--extend-ignore",),
+        LIST,
+        "add to --ignore",
+        "added to `ignore`",
+        CODES,
+        key="extend-ignore",
+        metavar="CODES",
+    ),
+    Option(
+        ("--disable-noqa",),
+        FLAG,
+        "report findings even where '# noqa' silences them",
+        "report what `# noqa` comments silence",
+        CODES,
+        key="disable-noqa",
+        default=False,
+    ),
     # Order matters: a class named in two layer options gets the category of the later one.
-    _layers("keras-reuse-stats-layers", "stats-layers", "stats",
-            "Qualified names of layer classes that keep moving statistics (KR001).",
-            "your layer classes that keep moving statistics (KR001)"),
-    _layers("keras-reuse-weight-layers", "weight-layers", "weights",
-            "Qualified names of layer classes whose weights a second call shares (KR002).",
-            "your layer classes with weights (KR002)"),
-    _layers("keras-reuse-safe-layers", "safe-layers", "stateless",
-            "Qualified names of layer classes that are safe to call more than once.",
-            "layer classes safe to call any number of times"),
-    Option(("--exclude",), LIST, "names or paths to skip, replacing the default list "
-                                 f"({','.join(DEFAULT_EXCLUDE[:5])},...)",
-           "names or paths to skip, replacing the default (`.git`, `.venv`, `venv`, `build`, "
-           "`dist`, `__pycache__`, `.ipynb_checkpoints`, `node_modules`, `site-packages`, tool "
-           "caches, ...)", FILES, key="exclude", metavar="PATTERNS", default=DEFAULT_EXCLUDE),
-    Option(("--extend-exclude",), LIST, "add to --exclude", "added to `exclude`", FILES,
-           key="extend-exclude", metavar="PATTERNS", default=()),
-    Option(("--respect-gitignore",), TOGGLE, "skip what .gitignore files ignore (default: yes)",
-           "skip what `.gitignore` files and `.git/info/exclude` ignore when walking folders "
-           "(default: yes)", FILES, key="respect-gitignore", default=True),
-    Option(("--stdin-filename",), PATH, "check standard input as the file NAME (editors)",
-           "check standard input as the file `NAME` (its sibling modules are read from disk)",
-           FILES, metavar="NAME"),
-    Option(("--format",), CHOICE, "output format (default: text)",
-           "the output format (default `text`)", OUTPUT, key="format", default="text"),
-    Option(("-o", "--output-file"), PATH, "write the report to FILE",
-           "write the report to `FILE`", OUTPUT, metavar="FILE"),
-    Option(("--statistics",), FLAG, "count the findings per code (on stderr unless --format text)",
-           "add a count per code (with the first message), after a text report or on stderr",
-           OUTPUT, key="statistics", default=False),
-    Option(("-j", "--jobs"), JOBS, "processes to check files with, or 'auto' (default: auto); "
-                                   "the output is the same for any N",
-           "processes to check with, or `auto` (the default); the output is the same for any "
-           "`N`", key="jobs", metavar="N", default="auto"),
-    Option(("--config",), PATH, "read [tool.keras-reuse] from this file instead of the nearest one",
-           "read `[tool.keras-reuse]` from this file", metavar="PYPROJECT"),
-    Option(("--isolated",), FLAG, "read no configuration file", "read no configuration",
-           default=False),
+    _layers(
+        "keras-reuse-stats-layers",
+        "stats-layers",
+        "stats",
+        "Qualified names of layer classes that keep moving statistics (KR001).",
+        "your layer classes that keep moving statistics (KR001)",
+    ),
+    _layers(
+        "keras-reuse-weight-layers",
+        "weight-layers",
+        "weights",
+        "Qualified names of layer classes whose weights a second call shares (KR002).",
+        "your layer classes with weights (KR002)",
+    ),
+    _layers(
+        "keras-reuse-safe-layers",
+        "safe-layers",
+        "stateless",
+        "Qualified names of layer classes that are safe to call more than once.",
+        "layer classes safe to call any number of times",
+    ),
+    Option(
+        ("--exclude",),
+        LIST,
+        f"names or paths to skip, replacing the default list ({','.join(DEFAULT_EXCLUDE[:5])},...)",
+        "names or paths to skip, replacing the default (`.git`, `.venv`, `venv`, `build`, "
+        "`dist`, `__pycache__`, `.ipynb_checkpoints`, `node_modules`, `site-packages`, tool "
+        "caches, ...)",
+        FILES,
+        key="exclude",
+        metavar="PATTERNS",
+        default=DEFAULT_EXCLUDE,
+    ),
+    Option(
+        ("--extend-exclude",),
+        LIST,
+        "add to --exclude",
+        "added to `exclude`",
+        FILES,
+        key="extend-exclude",
+        metavar="PATTERNS",
+        default=(),
+    ),
+    Option(
+        ("--respect-gitignore",),
+        TOGGLE,
+        "skip what .gitignore files ignore (default: yes)",
+        "skip what `.gitignore` files and `.git/info/exclude` ignore when walking folders "
+        "(default: yes)",
+        FILES,
+        key="respect-gitignore",
+        default=True,
+    ),
+    Option(
+        ("--stdin-filename",),
+        PATH,
+        "check standard input as the file NAME (editors)",
+        "check standard input as the file `NAME` (its sibling modules are read from disk)",
+        FILES,
+        metavar="NAME",
+    ),
+    Option(
+        ("--format",),
+        CHOICE,
+        "output format (default: text)",
+        "the output format (default `text`)",
+        OUTPUT,
+        key="format",
+        default="text",
+    ),
+    Option(
+        ("-o", "--output-file"),
+        PATH,
+        "write the report to FILE",
+        "write the report to `FILE`",
+        OUTPUT,
+        metavar="FILE",
+    ),
+    Option(
+        ("--statistics",),
+        FLAG,
+        "count the findings per code (on stderr unless --format text)",
+        "add a count per code (with the first message), after a text report or on stderr",
+        OUTPUT,
+        key="statistics",
+        default=False,
+    ),
+    Option(
+        ("-j", "--jobs"),
+        JOBS,
+        "processes to check files with, or 'auto' (default: auto); "
+        "the output is the same for any N",
+        "processes to check with, or `auto` (the default); the output is the same for any `N`",
+        key="jobs",
+        metavar="N",
+        default="auto",
+    ),
+    Option(
+        ("--config",),
+        PATH,
+        "read [tool.keras-reuse] from this file instead of the nearest one",
+        "read `[tool.keras-reuse]` from this file",
+        metavar="PYPROJECT",
+    ),
+    Option(
+        ("--isolated",), FLAG, "read no configuration file", "read no configuration", default=False
+    ),
     Option(("--version",), VERSION, "", "print the version"),
 )
 

@@ -3,6 +3,7 @@
 A thin front end over `api.analyse`, as flake8's own pyflakes plugin is over pyflakes: the
 findings come back as data and are rendered here as flake8 shows them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -45,5 +46,9 @@ def _flake8_kwargs(option: Option) -> Dict[str, Any]:
     """add_option's keywords: flake8 reads the option from its config files too."""
     if option.kind != LIST:
         raise TypeError(f"{option.long}: only list options are offered to flake8 so far")
-    return {"default": "", "parse_from_config": True, "comma_separated_list": True,
-            "help": option.help}
+    return {
+        "default": "",
+        "parse_from_config": True,
+        "comma_separated_list": True,
+        "help": option.help,
+    }

@@ -4,6 +4,7 @@ Each code may carry the column flake8 prints (from 1, in UTF-8 bytes), as bugbea
 `# expect: KR001:9, KR002:20`. A code without a column (`# expect: KR001`) is checked on its line
 only. One code may be listed twice on a line with two columns, for two findings there.
 """
+
 import pathlib
 import re
 import sys
@@ -76,5 +77,7 @@ def needs_keras():
     import pytest
 
     missing = importlib.util.find_spec("keras") is None
-    return pytest.mark.skipif(missing and os.environ.get("KERAS_REUSE_NO_KERAS") == "1",
-                              reason="Keras is left out of this CI leg (KERAS_REUSE_NO_KERAS=1)")
+    return pytest.mark.skipif(
+        missing and os.environ.get("KERAS_REUSE_NO_KERAS") == "1",
+        reason="Keras is left out of this CI leg (KERAS_REUSE_NO_KERAS=1)",
+    )

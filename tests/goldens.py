@@ -8,9 +8,11 @@ Regenerate them after a deliberate change of wording or position, then review th
     python tools/update_goldens.py            # or
     KERAS_REUSE_UPDATE_GOLDEN=1 python -m pytest tests/test_goldens.py
 """
+
 import os
 
 from expectations import FIXTURES, fixture_files
+
 from flake8_keras_reuse.command import formats
 from flake8_keras_reuse.command.lint import Linter
 
@@ -37,7 +39,7 @@ def rendered(fixture):
     prefix = f"{fixture}:"
     lines = report.splitlines(keepends=True)
     assert all(line.startswith(prefix) for line in lines), report
-    return "".join(line[len(prefix):] for line in lines)
+    return "".join(line[len(prefix) :] for line in lines)
 
 
 def update(fixture):

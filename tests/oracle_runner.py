@@ -8,6 +8,7 @@ input shape whose first item is "int" gives integers, a list of shapes gives a l
 The fixtures import Keras in every spelling; here each spelling is Keras 3 itself (tf.keras is
 Keras 3 in TensorFlow >= 2.16), so no TensorFlow is needed. Prints {path: {class: result}}.
 """
+
 import json
 import os
 import runpy
@@ -78,8 +79,9 @@ def run_class(cls, spec):
             depth[0] -= self is model
 
     inputs = [tensor(s, rng) for s in spec["inputs"]]
-    kwargs = {k: tensor(v, rng) if isinstance(v, list) else v
-              for k, v in spec.get("kwargs", {}).items()}
+    kwargs = {
+        k: tensor(v, rng) if isinstance(v, list) else v for k, v in spec.get("kwargs", {}).items()
+    }
     keras.layers.Layer.__call__ = counting
     cls.call = call
     error = None
@@ -108,8 +110,12 @@ def run_class(cls, spec):
             slots = {f"{name}[{key!r}]": item for key, item in value.items()}
         for slot, item in slots.items():
             if isinstance(item, keras.layers.Layer) and item is not model:
-                attrs[slot] = {"calls": counts.get(id(item), 0), "class": type(item).__name__,
-                               "variables": len(item.weights), "instance": id(item)}
+                attrs[slot] = {
+                    "calls": counts.get(id(item), 0),
+                    "class": type(item).__name__,
+                    "variables": len(item.weights),
+                    "instance": id(item),
+                }
     return {"error": error, "passes": len(passes), "attrs": attrs}
 
 
@@ -173,8 +179,16 @@ def made_per_call(model, x):
 
 
 def run_checks(namespace, checks):
-    helpers = {"keras": keras, "np": np, "arr": arr, "raises": raises, "nodes": nodes,
-               "shared": shared, "made_per_call": made_per_call, "calls": calls}
+    helpers = {
+        "keras": keras,
+        "np": np,
+        "arr": arr,
+        "raises": raises,
+        "nodes": nodes,
+        "shared": shared,
+        "made_per_call": made_per_call,
+        "calls": calls,
+    }
     results = {}
     for line, expression in checks.items():
         try:

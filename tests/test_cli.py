@@ -1,5 +1,6 @@
 """The `keras-reuse` command end to end, in real processes: paths, selection, noqa, stdin, jobs,
 configuration, exit status, and files that cannot be checked."""
+
 import re
 import subprocess
 import sys
@@ -7,10 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from cli_run import codes, flake8, keras_reuse, normalized
 from expectations import FIXTURES
 from test_options import SOURCE
+
 from flake8_keras_reuse import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,31 +44,46 @@ def test_the_example_as_the_readme_shows_it():
     proc = keras_reuse("examples", cwd=ROOT, status=(1,))
     lines = proc.stdout.splitlines()
     assert [line.split(": ")[0] for line in lines] == [
-        "examples/feature_extractor.py:21:23", "examples/feature_extractor.py:24:21"]
+        "examples/feature_extractor.py:21:23",
+        "examples/feature_extractor.py:24:21",
+    ]
     assert lines[0].split(": ", 1)[1].startswith("KR001 'self.norm' (BatchNormalization)")
     assert proc.stderr == ""
 
 
 def test_a_clean_tree_exits_0_and_prints_nothing(tmp_path):
-    (tmp_path / "good.py").write_text((FIXTURES / "subclass" / "seed_article_good.py")
-                                      .read_text(encoding="utf-8"))
+    (tmp_path / "good.py").write_text(
+        (FIXTURES / "subclass" / "seed_article_good.py").read_text(encoding="utf-8")
+    )
     proc = keras_reuse(cwd=tmp_path, status=(0,))  # no PATH: the current folder
     assert proc.stdout == proc.stderr == ""
 
 
 def test_usage_errors_exit_2(tmp_path):
-    for args in (["--no-such-option"], ["missing.py"], ["--jobs", "0"],
-                 ["--format", "xml"], ["-", "x.py"]):
+    for args in (
+        ["--no-such-option"],
+        ["missing.py"],
+        ["--jobs", "0"],
+        ["--format", "xml"],
+        ["-", "x.py"],
+    ):
         proc = keras_reuse(*args, cwd=tmp_path, status=(2,))
         assert "error" in proc.stderr and "Traceback" not in proc.stderr, args
 
 
-@pytest.mark.parametrize("args", [
-    ["--select=KR001"], ["--ignore=KR002"], ["--extend-ignore=KR00"],
-    ["--select=KR002", "--extend-select=KR001"], ["--select=KR", "--ignore=KR001"],
-    ["--ignore=KR", "--select=KR001"], ["--select=KR0", "--ignore=KR00"],
-    ["--extend-select=KR001", "--ignore=KR"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--select=KR001"],
+        ["--ignore=KR002"],
+        ["--extend-ignore=KR00"],
+        ["--select=KR002", "--extend-select=KR001"],
+        ["--select=KR", "--ignore=KR001"],
+        ["--ignore=KR", "--select=KR001"],
+        ["--select=KR0", "--ignore=KR00"],
+        ["--extend-select=KR001", "--ignore=KR"],
+    ],
+)
 def test_selection_means_what_it_means_in_flake8(args):
     command = keras_reuse("--isolated", *args, "subclass", cwd=FIXTURES).stdout
     # flake8 without --select reports its own codes too; keep KR's to compare.
@@ -111,8 +127,9 @@ NOQA_CASES = textwrap.dedent('''\
 def test_noqa_is_read_as_flake8_reads_it(tmp_path):
     (tmp_path / "many.py").write_text(NOQA_CASES)
     # A form feed splits a line for str.splitlines(), not for Python or flake8.
-    (tmp_path / "formfeed.py").write_text(NOQA_CASES.replace("import keras\n",
-                                                             "import keras  # one\x0ctwo\n"))
+    (tmp_path / "formfeed.py").write_text(
+        NOQA_CASES.replace("import keras\n", "import keras  # one\x0ctwo\n")
+    )
     command = keras_reuse("--isolated", ".", cwd=tmp_path).stdout
     plugin = flake8("--isolated", "--select=KR", ".", cwd=tmp_path).stdout
     assert normalized(command, tmp_path) == normalized(plugin, tmp_path)
@@ -134,8 +151,13 @@ def test_flake8_noqa_line_skips_the_file(tmp_path):
 def test_stdin_is_the_file_it_names():
     rel = "project/zoo/models/net.py"  # finds its base classes in sibling modules
     on_disk = keras_reuse("--isolated", rel, cwd=FIXTURES).stdout
-    piped = keras_reuse("--isolated", "--stdin-filename", rel, cwd=FIXTURES,
-                        stdin=(FIXTURES / rel).read_text(encoding="utf-8")).stdout
+    piped = keras_reuse(
+        "--isolated",
+        "--stdin-filename",
+        rel,
+        cwd=FIXTURES,
+        stdin=(FIXTURES / rel).read_text(encoding="utf-8"),
+    ).stdout
     assert piped == on_disk and "KR001" in piped
     dash = keras_reuse("--isolated", "-", cwd=FIXTURES, stdin=TIED).stdout
     assert dash.startswith("stdin:13:16: KR001")
@@ -146,8 +168,14 @@ def test_stdin_buffer_wins_over_the_file_on_disk():
     source = original.replace("x = self.bn(x)  # expect: KR001:13", "x = self.maxpool(x)")
     # The edit must happen and leave valid Python, or the empty report proves nothing.
     assert source != original and compile(source, str(SEED_BAD), "exec")
-    proc = keras_reuse("--isolated", "--stdin-filename", "subclass/seed_article_bad.py",
-                       cwd=FIXTURES, stdin=source, status=(0,))
+    proc = keras_reuse(
+        "--isolated",
+        "--stdin-filename",
+        "subclass/seed_article_bad.py",
+        cwd=FIXTURES,
+        stdin=source,
+        status=(0,),
+    )
     assert proc.stdout == ""
 
 
@@ -163,9 +191,10 @@ def test_jobs_give_the_same_output_byte_for_byte():
 def test_unreadable_files_are_reported_and_the_rest_still_checked(tmp_path):
     (tmp_path / "broken.py").write_text("import os\nclass Net(:\n    pass\n")
     (tmp_path / "latin1.py").write_bytes(
-        SEED_BAD.read_text(encoding="utf-8").replace(
-            '"""The article', '# -*- coding: latin-1 -*-\n"""Caf\xe9: the article', 1)
-        .encode("latin-1"))
+        SEED_BAD.read_text(encoding="utf-8")
+        .replace('"""The article', '# -*- coding: latin-1 -*-\n"""Caf\xe9: the article', 1)
+        .encode("latin-1")
+    )
     (tmp_path / "undecodable.py").write_bytes(b"x = 1\n\n\ny = '\xe9'\n")
     (tmp_path / "nul.py").write_bytes(b"x = 1\x00\n")
     (tmp_path / "seed.py").write_bytes(SEED_BAD.read_bytes().replace(b"\n", b"\r\n"))
@@ -185,8 +214,9 @@ def test_statistics(tmp_path):
     assert tail[0].split()[1] == "KR001" and tail[1].split()[1] == "KR002"
     counted = sum(int(line.split()[0]) for line in tail)
     assert counted == len(proc.stdout.splitlines()) - 2
-    as_json = keras_reuse("--isolated", "--statistics", "--format=json",
-                          "subclass/assignments.py", cwd=FIXTURES)
+    as_json = keras_reuse(
+        "--isolated", "--statistics", "--format=json", "subclass/assignments.py", cwd=FIXTURES
+    )
     assert as_json.stderr.splitlines() == tail
 
 
@@ -201,13 +231,15 @@ CONFIGURED = SOURCE
 
 
 def test_configuration_from_pyproject_upwards(tmp_path):
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""\
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [tool.keras-reuse]
         keras-reuse-stats-layers = ["mylib.layers.GhostBatchNorm"]
         keras-reuse-weight-layers = "mylib.layers.FancyDense,"
         keras-reuse-safe-layers = "mylib.layers.Identityish, keras.layers.Dense"
         extend-exclude = ["vendored", "src/pkg/skip_*.py"]
-        """))
+        """)
+    )
     pkg = tmp_path / "src" / "pkg"
     pkg.mkdir(parents=True)
     for name in ("net.py", "skip_me.py"):
@@ -225,8 +257,14 @@ def test_configuration_from_pyproject_upwards(tmp_path):
 
 
 def test_configuration_errors_exit_2(tmp_path):
-    for body in ('selct = ["KR001"]', 'select = 1', 'jobs = 0', 'format = "xml"',
-                 'statistics = "yes"', "select = ["):
+    for body in (
+        'selct = ["KR001"]',
+        "select = 1",
+        "jobs = 0",
+        'format = "xml"',
+        'statistics = "yes"',
+        "select = [",
+    ):
         (tmp_path / "pyproject.toml").write_text(f"[tool.keras-reuse]\n{body}\n")
         proc = keras_reuse(cwd=tmp_path, status=(2,))
         assert "pyproject.toml" in proc.stderr and "Traceback" not in proc.stderr, body
@@ -239,14 +277,22 @@ def test_configuration_errors_exit_2(tmp_path):
 def test_gitignore_is_respected_when_walking_folders(tmp_path):
     (tmp_path / ".git").mkdir()  # the work tree's root
     (tmp_path / ".gitignore").write_text("generated/\n*_gen.py\n!keep_gen.py\n/top.py\n")
-    for rel in ("a.py", "generated/b.py", "sub/c_gen.py", "sub/keep_gen.py", "top.py",
-                "sub/top.py", "sub/deeper/d.py"):
+    for rel in (
+        "a.py",
+        "generated/b.py",
+        "sub/c_gen.py",
+        "sub/keep_gen.py",
+        "top.py",
+        "sub/top.py",
+        "sub/deeper/d.py",
+    ):
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(SEED_BAD.read_text(encoding="utf-8"))
     (tmp_path / "sub" / ".gitignore").write_text("deeper/\n")
-    found = {line.split(":")[0] for line in keras_reuse("--isolated", cwd=tmp_path)
-             .stdout.splitlines()}
+    found = {
+        line.split(":")[0] for line in keras_reuse("--isolated", cwd=tmp_path).stdout.splitlines()
+    }
     assert found == {"a.py", "sub/keep_gen.py", "sub/top.py"}
     every = keras_reuse("--isolated", "--no-respect-gitignore", cwd=tmp_path).stdout
     assert len({line.split(":")[0] for line in every.splitlines()}) == 7
@@ -258,10 +304,13 @@ def test_the_command_needs_no_flake8(tmp_path):
     # A stand-in `flake8` that fails on import: the command must never import it.
     (tmp_path / "flake8").mkdir()
     (tmp_path / "flake8" / "__init__.py").write_text("raise ImportError('no flake8 here')\n")
-    code = ("import sys; from flake8_keras_reuse.command.main import main; "
-            f"sys.exit(main(['--isolated', {str(EXAMPLE)!r}]))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import sys; from flake8_keras_reuse.command.main import main; "
+        f"sys.exit(main(['--isolated', {str(EXAMPLE)!r}]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 1 and len(codes(proc.stdout)) == 2, proc.stderr
 
 
@@ -281,6 +330,9 @@ def test_an_internal_error_exits_2(monkeypatch, capsys):
     monkeypatch.setenv("KERAS_REUSE_RAISE", "0")
     assert cli.main(["--isolated", "-j", "1", str(EXAMPLE)]) == 2
     out, err = capsys.readouterr()
-    assert re.fullmatch(r".+:1:1: KR900 flake8-keras-reuse could not check this file "
-                        r"\(ZeroDivisionError in command/lint\.py:\d+\); please report it\n", out)
+    assert re.fullmatch(
+        r".+:1:1: KR900 flake8-keras-reuse could not check this file "
+        r"\(ZeroDivisionError in command/lint\.py:\d+\); please report it\n",
+        out,
+    )
     assert err == ""

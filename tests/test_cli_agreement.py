@@ -1,9 +1,9 @@
 """The `keras-reuse` command and the flake8 plugin report the very same findings, text included,
 on every fixture and every shared acceptance case."""
+
 from pathlib import Path
 
 import pytest
-
 from cli_run import flake8, keras_reuse, normalized
 from expectations import FIXTURES
 

@@ -1,18 +1,20 @@
 """`keras-reuse --format json|sarif|github`: machine-readable reports of the same findings."""
+
 import json
 import re
 from pathlib import Path
 
 import pytest
-
 from cli_run import keras_reuse
+
 from flake8_keras_reuse.rules import RULES
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json")
-                    .read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+)
 NOTEBOOK = "tests/fixtures/notebooks/two_blocks_one_norm.ipynb"
 
 
@@ -23,7 +25,8 @@ def report(fmt, *paths, cwd=ROOT):
 
 def validate(document):
     validator = jsonschema.Draft4Validator(
-        SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+        SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
     errors = sorted(validator.iter_errors(document), key=str)
     assert not errors, "\n".join(e.message for e in errors[:5])
 
@@ -39,14 +42,18 @@ def test_sarif_on_the_example_is_valid_sarif_2_1_0():
     for rule in driver["rules"]:
         assert rule["helpUri"] == RULES[rule["id"]].help_uri
         assert rule["helpUri"].split("#")[1] == RULES[rule["id"]].anchor
-    found = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
-             for r in run["results"]]
+    found = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in run["results"]
+    ]
     assert found == [("KR001", 21), ("KR002", 24)]
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"] == {
-            "uri": "examples/feature_extractor.py", "uriBaseId": "%SRCROOT%"}
+            "uri": "examples/feature_extractor.py",
+            "uriBaseId": "%SRCROOT%",
+        }
 
 
 def test_every_help_uri_names_a_readme_section():
@@ -60,18 +67,27 @@ def test_every_help_uri_names_a_readme_section():
 def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_path):
     (tmp_path / "broken.py").write_text("class Net(:\n    pass\n")
     source = (ROOT / "examples" / "feature_extractor.py").read_text(encoding="utf-8")
-    (tmp_path / "accents.py").write_text(source.replace(
-        "x = self.pool(self.norm(self.conv2(x)))",
-        "x = {'é': 1} and self.pool(self.norm(self.conv2(x)))"), encoding="utf-8")
+    (tmp_path / "accents.py").write_text(
+        source.replace(
+            "x = self.pool(self.norm(self.conv2(x)))",
+            "x = {'é': 1} and self.pool(self.norm(self.conv2(x)))",
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "nb.ipynb").write_text((ROOT / NOTEBOOK).read_text(encoding="utf-8"))
     document = json.loads(report("sarif", ".", cwd=tmp_path))
     validate(document)
     [run] = document["runs"]
     [note] = run["invocations"][0]["toolExecutionNotifications"]
     assert note["message"]["text"].startswith("SyntaxError")
-    regions = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r.get("properties", {}).get("cell"), r["ruleId"]):
-               r["locations"][0]["physicalLocation"]["region"] for r in run["results"]}
+    regions = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r.get("properties", {}).get("cell"),
+            r["ruleId"],
+        ): r["locations"][0]["physicalLocation"]["region"]
+        for r in run["results"]
+    }
     # One character before the call, two bytes in UTF-8: flake8's column 37, SARIF's 36.
     assert regions[("accents.py", None, "KR001")] == {"startLine": 21, "startColumn": 36}
     # A notebook's finding sits on the .ipynb file's line of its cell's source line; the cell
@@ -80,8 +96,10 @@ def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_pat
     line = regions[("nb.ipynb", 5, "KR001")]["startLine"]
     [result] = [r for r in run["results"] if r.get("properties", {}).get("cell") == 5]
     assert result["properties"] == {"cell": 5, "cellLine": 3, "cellColumn": 5}
-    assert json.loads(notebook.splitlines()[line - 1].strip().rstrip(",")) == \
-        json.loads(notebook)["cells"][4]["source"][2]
+    assert (
+        json.loads(notebook.splitlines()[line - 1].strip().rstrip(","))
+        == json.loads(notebook)["cells"][4]["source"][2]
+    )
 
 
 def test_json_lists_every_finding_with_its_rule():
@@ -102,10 +120,14 @@ def test_github_prints_workflow_annotations(tmp_path):
     assert len(lines) == 2
     assert lines[0].startswith(
         "::error title=keras-reuse (KR001),file=examples/feature_extractor.py,line=21,col=23::"
-        "examples/feature_extractor.py:21:23: KR001 'self.norm' (BatchNormalization)")
+        "examples/feature_extractor.py:21:23: KR001 'self.norm' (BatchNormalization)"
+    )
     # Property values escape ':' and ','; the message escapes '%' and line breaks.
     (tmp_path / "a,b:100%.py").write_text(
-        (ROOT / "examples" / "feature_extractor.py").read_text(encoding="utf-8"))
+        (ROOT / "examples" / "feature_extractor.py").read_text(encoding="utf-8")
+    )
     [first, _] = report("github", ".", cwd=tmp_path).splitlines()
-    assert first.startswith("::error title=keras-reuse (KR001),file=a%2Cb%3A100%25.py,line=21,"
-                            "col=23::a,b:100%25.py:21:23: KR001 ")
+    assert first.startswith(
+        "::error title=keras-reuse (KR001),file=a%2Cb%3A100%25.py,line=21,"
+        "col=23::a,b:100%25.py:21:23: KR001 "
+    )

@@ -1,9 +1,11 @@
 """Which files the command picks: .gitignore read as git reads it, excludes as flake8 reads them."""
+
 import os
 import shutil
 import subprocess
 
 import pytest
+from gitcheck import git_ignored, ignored
 
 from flake8_keras_reuse.command.files import GitIgnore, excluded, normalize_patterns
 
@@ -25,10 +27,33 @@ spaces.py\\\x20
 """
 NESTED = "!docs/kept.py\nlocal.py\n"
 PATHS = [
-    "x.log", "sub/x.log", "build", "sub/build", "build.py", "anchored.py", "sub/anchored.py",
-    "docs/a.py", "docs/sub/a.py", "deep/b.py", "sub/deep/b.py", "gen_a.py", "sub/gen_a.py",
-    "gen_keep.py", "a/z.py", "a/b/c/z.py", "cache/x.py", "cache", "#hash.py", "spaces.py ",
-    "ax.py", "dx.py", "zy.py", "1y.py", "sub/local.py", "local.py", "sub/docs/kept.py",
+    "x.log",
+    "sub/x.log",
+    "build",
+    "sub/build",
+    "build.py",
+    "anchored.py",
+    "sub/anchored.py",
+    "docs/a.py",
+    "docs/sub/a.py",
+    "deep/b.py",
+    "sub/deep/b.py",
+    "gen_a.py",
+    "sub/gen_a.py",
+    "gen_keep.py",
+    "a/z.py",
+    "a/b/c/z.py",
+    "cache/x.py",
+    "cache",
+    "#hash.py",
+    "spaces.py ",
+    "ax.py",
+    "dx.py",
+    "zy.py",
+    "1y.py",
+    "sub/local.py",
+    "local.py",
+    "sub/docs/kept.py",
 ]
 DIRS = {"build", "sub/build", "cache"}
 
@@ -41,29 +66,15 @@ def test_gitignore_verdicts_match_git(tmp_path):
     (tmp_path / "sub" / ".gitignore").write_text(NESTED)
     for rel in DIRS:
         (tmp_path / rel).mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=tmp_path,
-                          input="\n".join(PATHS) + "\n", capture_output=True, text=True)
-    by_git = set(proc.stdout.splitlines())
+    by_git = git_ignored(tmp_path, PATHS)
     ignore = GitIgnore(str(tmp_path))
-    ours = {rel for rel in PATHS if _ignored(ignore, tmp_path, rel)}
+    ours = {rel for rel in PATHS if ignored(ignore, tmp_path, rel, DIRS)}
     assert ours == by_git
     assert len(by_git) >= 12
 
 
-def _ignored(ignore, root, rel):
-    """Ignored itself or through a folder above it, as git decides for a path."""
-    parts = rel.split("/")
-    for depth in range(1, len(parts) + 1):
-        path = os.path.join(str(root), *parts[:depth])
-        is_dir = depth < len(parts) or rel in DIRS
-        if ignore.ignores(path, is_dir):
-            return True
-    return False
-
-
 def test_exclude_patterns_are_flake8s(tmp_path):
-    patterns = normalize_patterns(["build", "*_pb2.py", "src/vendored", "./notes"],
-                                  str(tmp_path))
+    patterns = normalize_patterns(["build", "*_pb2.py", "src/vendored", "./notes"], str(tmp_path))
     assert patterns[2] == os.path.join(str(tmp_path), "src", "vendored")
     assert excluded(str(tmp_path / "x" / "build"), patterns)
     assert excluded("deep/api_pb2.py", patterns)

@@ -1,9 +1,10 @@
 """The checker against every fixture: found exactly what each line's `# expect:` says."""
+
 import ast
 
 import pytest
-
 from expectations import FIXTURES, compare, expectations, expected, fixture_files
+
 from flake8_keras_reuse.api import analyse_unsafely
 from flake8_keras_reuse.rules import text
 
@@ -16,11 +17,16 @@ def findings(path):
 def verdict_report(rel, missing, extra):
     """The failure message: each (line, code[, col]) the fixture expects and did not get, and
     each one reported that the fixture does not expect, as `path:line:col: CODE`."""
+
     def row(kind, item):
         line, code, *col = item
         return f"  {kind} {rel}:{line}:{col[0] if col else '?'}: {code}"
-    return "\n".join([f"{rel}: findings differ from the `# expect:` comments"]
-                     + [row("missing", m) for m in missing] + [row("extra  ", e) for e in extra])
+
+    return "\n".join(
+        [f"{rel}: findings differ from the `# expect:` comments"]
+        + [row("missing", m) for m in missing]
+        + [row("extra  ", e) for e in extra]
+    )
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -45,8 +51,12 @@ def test_verdict_compares_columns_and_names_what_differs(tmp_path):
 
 def test_every_expectation_gives_its_column():
     # Columns were added to every fixture: a new `# expect:` must give one too.
-    bare = [f"{p.relative_to(FIXTURES)}:{e.line}" for p in fixture_files()
-            for e in expectations(p) if e.col is None]
+    bare = [
+        f"{p.relative_to(FIXTURES)}:{e.line}"
+        for p in fixture_files()
+        for e in expectations(p)
+        if e.col is None
+    ]
     assert bare == []
 
 
@@ -67,8 +77,11 @@ def test_message_names_attribute_class_first_line_and_fix():
 
 
 def test_kr002_message_says_how_to_declare_tying():
-    messages = [text(f) for f in findings(FIXTURES / "subclass" / "assignments.py")
-                if f.code == "KR002" and f.args["attr"] == "self.shared_head"]
+    messages = [
+        text(f)
+        for f in findings(FIXTURES / "subclass" / "assignments.py")
+        if f.code == "KR002" and f.args["attr"] == "self.shared_head"
+    ]
     assert len(messages) == 1 and "# noqa: KR002" in messages[0]
 
 

@@ -1,4 +1,5 @@
 """End to end through real `flake8` processes: file mode, stdin mode, jobs, selection, noqa."""
+
 import os
 import re
 import shutil
@@ -7,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-
 from expectations import FIXTURES, expected, fixture_files
 
 FOUND = re.compile(r"^(?P<path>.+?):(?P<row>\d+):(?P<col>\d+): (?P<code>[A-Z]+[0-9]+) ")
@@ -16,9 +16,15 @@ SEED_BAD = FIXTURES / "subclass" / "seed_article_bad.py"
 
 def flake8(*args, cwd=FIXTURES, stdin=None, env=None):
     # --isolated: the repository's own setup.cfg excludes the fixtures from its lint run.
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], cwd=cwd,
-                          input=stdin,
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 1), proc.stderr
     return proc.stdout
@@ -49,8 +55,9 @@ def test_file_mode_matches_every_expectation():
 def test_stdin_mode_matches_file_mode(path):
     # Editors pipe the buffer and name it; sibling modules are found from that name.
     rel = str(path.relative_to(FIXTURES))
-    piped = flake8("--select=KR", "--stdin-display-name", rel, "-",
-                   stdin=path.read_text(encoding="utf-8"))
+    piped = flake8(
+        "--select=KR", "--stdin-display-name", rel, "-", stdin=path.read_text(encoding="utf-8")
+    )
     assert parse(piped).get(str(path), set()) == expected(path)
 
 
@@ -59,8 +66,9 @@ def test_stdin_buffer_wins_over_the_file_on_disk():
     source = original.replace("x = self.bn(x)  # expect: KR001:13", "x = self.maxpool(x)")
     # The edit must happen and leave valid Python, or the empty report proves nothing.
     assert source != original and compile(source, str(SEED_BAD), "exec")
-    piped = flake8("--select=KR", "--stdin-display-name", "subclass/seed_article_bad.py", "-",
-                   stdin=source)
+    piped = flake8(
+        "--select=KR", "--stdin-display-name", "subclass/seed_article_bad.py", "-", stdin=source
+    )
     assert piped == ""
 
 
@@ -107,9 +115,10 @@ def test_noqa_silences_only_the_named_code(tmp_path):
 def test_bad_input_yields_no_traceback_and_other_plugins_still_report(tmp_path):
     (tmp_path / "broken.py").write_text("import os\nclass Net(:\n    pass\n")
     (tmp_path / "latin1.py").write_bytes(
-        SEED_BAD.read_text(encoding="utf-8").replace(
-            '"""The article', '# -*- coding: latin-1 -*-\n"""Caf\xe9: the article', 1)
-        .encode("latin-1"))
+        SEED_BAD.read_text(encoding="utf-8")
+        .replace('"""The article', '# -*- coding: latin-1 -*-\n"""Caf\xe9: the article', 1)
+        .encode("latin-1")
+    )
     (tmp_path / "unused.py").write_bytes(b"import os\n" + SEED_BAD.read_bytes())
     out = flake8("--select=KR,E999,F401", ".", cwd=tmp_path)
     assert re.search(r"broken\.py:2:\d+: E999", out)  # the column differs across Pythons
@@ -128,7 +137,8 @@ def test_linting_writes_nothing_and_imports_no_library(tmp_path):
         (fake / name).mkdir(parents=True)
         (fake / name / "__init__.py").write_text(
             f"import pathlib\npathlib.Path({str(tmp_path)!r}, 'imported-{name}').touch()\n"
-            "raise ImportError('the linter must not import me')\n")
+            "raise ImportError('the linter must not import me')\n"
+        )
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     env = dict(os.environ, PYTHONPATH=str(fake))
     with_fakes = flake8("--select=KR", ".", cwd=project, env=env)

@@ -13,6 +13,7 @@ programs, driven by hypothesis through its seed (a failure shrinks to one seed:
 
 `python tools/fuzz.py --seconds 600` runs the same checks on many more programs.
 """
+
 import importlib.util
 import os
 import pathlib
@@ -39,9 +40,15 @@ MAX_SECONDS = 5.0  # a sanity bound only: programs take about 0.05 s each
 # Odd programs make ast.parse warn (`1()`, `x is 1`): their warnings are not this file's subject.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
-QUICK = settings(deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.filter_too_much])
+QUICK = settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,6 +82,7 @@ def check_one(source, filename):
 
 
 # -- in process: no internal error, budget left, bounded time ---------------------------------
+
 
 @settings(QUICK, max_examples=100)
 @given(seed=SEEDS, size=NORMAL_SIZES)
@@ -123,8 +131,9 @@ def test_the_generator_makes_programs_with_findings(project):
     for code in ("KR003", "KR004"):
         assert any(code in c for c in codes), (code, codes)
     assert sum(not c for c in codes) >= 1  # and some without any
-    notebooks = [check_one(fuzz.notebook_program(seed, 40), project / "fuzz_n.py")
-                 for seed in range(20)]
+    notebooks = [
+        check_one(fuzz.notebook_program(seed, 40), project / "fuzz_n.py") for seed in range(20)
+    ]
     assert sum(bool(found) for found in notebooks) >= 5
 
 
@@ -141,18 +150,25 @@ def batch_sources(seeds, bodies):
 
 BATCHES = st.tuples(
     st.lists(st.tuples(SEEDS, NORMAL_SIZES), min_size=BATCH, max_size=BATCH),
-    st.lists(hypothesmith.from_grammar(), min_size=5, max_size=5))
+    st.lists(hypothesmith.from_grammar(), min_size=5, max_size=5),
+)
 # One batch is many programs, and a failing one names its files: no shrinking through
 # subprocesses.
 PROCESS = settings(QUICK, max_examples=1, phases=[Phase.explicit, Phase.generate])
 
 
 def describe(folder, names, seeds):
-    labels = {f"fuzz_{i:04d}.py": f"seed {seed}, size {size}"
-              for i, (seed, size) in enumerate(seeds)}
-    return [(name, labels.get(name, "hypothesmith body"),
-             (pathlib.Path(folder) / name).read_text(encoding="utf-8")[:2000])
-            for name in names]
+    labels = {
+        f"fuzz_{i:04d}.py": f"seed {seed}, size {size}" for i, (seed, size) in enumerate(seeds)
+    }
+    return [
+        (
+            name,
+            labels.get(name, "hypothesmith body"),
+            (pathlib.Path(folder) / name).read_text(encoding="utf-8")[:2000],
+        )
+        for name in names
+    ]
 
 
 @PROCESS
@@ -177,7 +193,8 @@ def test_file_mode_stdin_mode_and_jobs_agree(batch, pick):
         piped += pick.sample(names, 2)
         for name in piped:
             assert fuzz.flake8_stdin(folder, name) == j1.get(name, []), describe(
-                folder, [name], seeds)
+                folder, [name], seeds
+            )
     assert j1, "a batch of Keras-shaped programs without any finding"
 
 
@@ -197,8 +214,9 @@ def test_findings_do_not_depend_on_the_hash_seed(batch):
 def test_a_fixed_batch_is_the_same_under_three_hash_seeds():
     """Hypothesis draws new seeds each run; this batch is the same every run."""
     rng = random.Random(7)
-    sources = [fuzz.keras_program(rng.randrange(2**32), rng.choice([0.5, 1.0, 1.5]))
-               for _ in range(20)]
+    sources = [
+        fuzz.keras_program(rng.randrange(2**32), rng.choice([0.5, 1.0, 1.5])) for _ in range(20)
+    ]
     with tempfile.TemporaryDirectory(prefix="kr-fuzz-") as folder:
         names = fuzz.write_batch(folder, sources)
         runs = [fuzz.hashseed_findings(folder, names, seed) for seed in (1, 2, 3)]
@@ -208,18 +226,24 @@ def test_a_fixed_batch_is_the_same_under_three_hash_seeds():
 # -- reproductions of what the fuzzer and probes found (strict xfail while they fail, so that a
 # fix is noticed; plain tests once fixed) ------------------------------------------------------
 
+
 def _names_and_branches(n, where):
     """n local names, each followed by an `if` on it: an exported notebook's shape at module
     level, or a long call()."""
     lines = "".join(f"v{i} = {i}\nif v{i}:\n    pass\n" for i in range(n))
     if where == "module":
-        return ("import keras\n\ninputs = keras.Input(shape=(8,))\n" + lines
-                + "dense = keras.layers.Dense(4)\nx = dense(dense(inputs))\n")
-    return ("import keras\n\n\nclass Net(keras.Model):\n    def __init__(self):\n"
-            "        super().__init__()\n        self.bn = keras.layers.BatchNormalization()\n\n"
-            "    def call(self, x):\n" + "".join("        " + line + "\n"
-                                                 for line in lines.splitlines())
-            + "        return self.bn(self.bn(x))\n")
+        return (
+            "import keras\n\ninputs = keras.Input(shape=(8,))\n"
+            + lines
+            + "dense = keras.layers.Dense(4)\nx = dense(dense(inputs))\n"
+        )
+    return (
+        "import keras\n\n\nclass Net(keras.Model):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.bn = keras.layers.BatchNormalization()\n\n"
+        "    def call(self, x):\n"
+        + "".join("        " + line + "\n" for line in lines.splitlines())
+        + "        return self.bn(self.bn(x))\n"
+    )
 
 
 # Once: forward.py charged every local name at every branch (names x branches), so these files
@@ -230,8 +254,9 @@ def _names_and_branches(n, where):
 def test_many_names_and_branches_keep_their_findings(project, where, code):
     source = _names_and_branches(300, where)
     last = len(source.splitlines())
-    assert [(line, m.split()[0]) for line, _, m in check_one(source, project / "fuzz_r.py")] \
-        == [(last, code)]
+    assert [(line, m.split()[0]) for line, _, m in check_one(source, project / "fuzz_r.py")] == [
+        (last, code)
+    ]
 
 
 def test_a_long_exported_notebook_keeps_its_findings(project):
@@ -242,19 +267,28 @@ def test_a_long_exported_notebook_keeps_its_findings(project):
 def _helper_graph(helpers, layers):
     """Each helper calls the next two with its two layer arguments swapped or replaced, and
     call() starts the chain with `layers` different pairs: 167 lines for 30 and 20."""
-    out = ["import keras", "", "", "class Net(keras.Model):", "    def __init__(self):",
-           "        super().__init__()"]
+    out = [
+        "import keras",
+        "",
+        "",
+        "class Net(keras.Model):",
+        "    def __init__(self):",
+        "        super().__init__()",
+    ]
     out += [f"        self.l{i} = keras.layers.Dense(4)" for i in range(layers)]
     for i in range(helpers):
         out += ["", f"    def _h{i}(self, a, b, x):"]
         if i + 2 < helpers:
-            out += [f"        x = self._h{i + 1}(b, a, x)",
-                    f"        return self._h{i + 2}(a, self.l{i % layers}, x)"]
+            out += [
+                f"        x = self._h{i + 1}(b, a, x)",
+                f"        return self._h{i + 2}(a, self.l{i % layers}, x)",
+            ]
         else:
             out += ["        return a(b(x))"]
     out += ["", "    def call(self, x):"]
-    out += [f"        x = self._h0(self.l{i}, self.l{(i * 7 + 3) % layers}, x)"
-            for i in range(layers)]
+    out += [
+        f"        x = self._h0(self.l{i}, self.l{(i * 7 + 3) % layers}, x)" for i in range(layers)
+    ]
     return "\n".join(out + ["        return x", ""])
 
 
@@ -265,9 +299,13 @@ def test_a_graph_of_helpers_passing_layers_is_walked_within_the_budget(project):
     assert check_one(source, project / "fuzz_r.py")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "budget spent on a 158-line file in 0.8 s, all 314 findings lost (unbounded, the walk "
-    "ends in 0.9 s): with summaries capped and charged, 34 helpers passing 8 layers still need "
-    "more than BASE + PER_LINE * lines steps; the 30-helper, 20-layer file above uses 98.8%"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "budget spent on a 158-line file in 0.8 s, all 314 findings lost (unbounded, the walk "
+        "ends in 0.9 s): with summaries capped and charged, 34 helpers passing 8 layers still need "
+        "more than BASE + PER_LINE * lines steps; the 30-helper, 20-layer file above uses 98.8%"
+    ),
+)
 def test_a_longer_chain_of_helpers_passing_fewer_layers_keeps_its_findings(project):
     assert check_one(_helper_graph(34, 8), project / "fuzz_r.py")

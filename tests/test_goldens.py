@@ -7,10 +7,10 @@ Regenerate after a deliberate change, then read the diff before committing:
     python tools/update_goldens.py
     KERAS_REUSE_UPDATE_GOLDEN=1 python -m pytest tests/test_goldens.py   # the same, via pytest
 """
+
 import difflib
 
 import pytest
-
 from expectations import FIXTURES
 from goldens import UPDATE_ENV, golden_fixtures, golden_path, rendered, update, updating
 
@@ -29,8 +29,11 @@ def test_messages_match_the_golden_file(fixture):
         return
     assert golden.exists(), f"{rel} is missing: the fixture has findings ({HOW})"
     want = golden.read_text(encoding="utf-8")
-    diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                        f"{rel} (golden)", f"{rel} (now)"))
+    diff = "".join(
+        difflib.unified_diff(
+            want.splitlines(True), got.splitlines(True), f"{rel} (golden)", f"{rel} (now)"
+        )
+    )
     assert got == want, f"messages differ from the golden file; {HOW}:\n{diff}"
 
 

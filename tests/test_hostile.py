@@ -2,6 +2,7 @@
 
 These assert behaviour (a result, no exception); their speed is the benchmark's business.
 """
+
 import ast
 import textwrap
 
@@ -17,9 +18,15 @@ def run(source, filename="hostile.py"):
 
 
 def model(init, body, extra=""):
-    return ("import keras\n\n\nclass Net(keras.Model):\n    def __init__(self):\n"
-            + textwrap.indent(init, " " * 8) + "\n" + extra
-            + "    def call(self, x):\n" + textwrap.indent(body, " " * 8) + "\n")
+    return (
+        "import keras\n\n\nclass Net(keras.Model):\n    def __init__(self):\n"
+        + textwrap.indent(init, " " * 8)
+        + "\n"
+        + extra
+        + "    def call(self, x):\n"
+        + textwrap.indent(body, " " * 8)
+        + "\n"
+    )
 
 
 def test_fifteen_hundred_layer_attributes():
@@ -32,22 +39,27 @@ def test_fifteen_hundred_layer_attributes():
 
 def test_a_long_helper_chain_is_followed_or_given_up_quietly():
     def chain(depth):
-        helpers = "".join(f"    def _h{i}(self, x):\n        return self._h{i + 1}(x)\n\n"
-                          for i in range(depth))
+        helpers = "".join(
+            f"    def _h{i}(self, x):\n        return self._h{i + 1}(x)\n\n" for i in range(depth)
+        )
         helpers += f"    def _h{depth}(self, x):\n        return self.bn(x)\n\n"
-        return model("self.bn = keras.layers.BatchNormalization()",
-                     "return self._h0(self._h0(x))", helpers)
+        return model(
+            "self.bn = keras.layers.BatchNormalization()", "return self._h0(self._h0(x))", helpers
+        )
 
     assert [f.code for f in run(chain(30))] == ["KR001"]
     assert run(chain(400)) == []  # past the depth limit: no finding, and no RecursionError
 
 
 def test_mutual_recursion_and_self_recursion():
-    helpers = ("    def _a(self, x):\n        return self._b(self.bn(x))\n\n"
-               "    def _b(self, x):\n        return self._a(x)\n\n"
-               "    def _c(self, x):\n        return self._c(x)\n\n")
-    found = run(model("self.bn = keras.layers.BatchNormalization()",
-                      "return self._c(self._a(x))", helpers))
+    helpers = (
+        "    def _a(self, x):\n        return self._b(self.bn(x))\n\n"
+        "    def _b(self, x):\n        return self._a(x)\n\n"
+        "    def _c(self, x):\n        return self._c(x)\n\n"
+    )
+    found = run(
+        model("self.bn = keras.layers.BatchNormalization()", "return self._c(self._a(x))", helpers)
+    )
     assert found == []
 
 
@@ -120,8 +132,9 @@ def _steps_used(source, monkeypatch):
     return budget.start - budget.left, budget.spent
 
 
-@pytest.mark.parametrize("case", ["notebook_script", "many_branches", "long_call",
-                                  "nested_defs_in_call"])
+@pytest.mark.parametrize(
+    "case", ["notebook_script", "many_branches", "long_call", "nested_defs_in_call"]
+)
 def test_generated_worst_cases_cost_linear_work(case, monkeypatch):
     # Notebook exports (functions calling earlier ones, nested defs) once cost exponential
     # work; a long call() with many branches, quadratic. Work per line must stay flat.

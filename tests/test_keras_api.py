@@ -3,6 +3,7 @@ KERAS_BACKEND=jax). A fact that stops holding in a new Keras fails here, not as 
 finding. Facts that hold only for Keras 2, TF1 or old Pythons say so and assert what Keras 3 and
 this Python do instead.
 """
+
 import importlib.util
 import json
 import os
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from expectations import needs_keras
+
 from flake8_keras_reuse.knowledge import keras_api
 
 pytestmark = needs_keras()
@@ -38,6 +39,7 @@ def test_keras_is_version_3():
 
 # ENTRY_METHODS: Layer.__call__ runs `call`.
 
+
 def test_calling_a_layer_runs_its_call_method():
     assert keras_api.ENTRY_METHODS == ("call",) and hasattr(keras.Layer, "call")
 
@@ -49,6 +51,7 @@ def test_calling_a_layer_runs_its_call_method():
 
 
 # FILLED_BY_KERAS: `training` and `mask` reach call() without the caller passing them.
+
 
 class Records(keras.Layer if keras else object):
     """Records the `training` and `mask` each call() receives."""
@@ -89,12 +92,14 @@ def test_mask_is_filled_from_the_previous_layer():
 
 # GRAPH_INPUTS, GRAPH_MODELS, SEQUENTIAL, MODEL_CLASSES.
 
+
 def test_input_starts_a_graph_and_model_makes_a_functional_of_it():
     assert "Input" in keras_api.GRAPH_INPUTS
     inputs = keras.Input((3,))
     assert isinstance(inputs, keras.KerasTensor)
     model = keras.Model(inputs, layers.Dense(2)(inputs))
     from keras.src.models.functional import Functional
+
     assert type(model) is Functional and {"Model", "Functional"} == keras_api.GRAPH_MODELS
     assert model(ones(4, 3)).shape == (4, 2)
 
@@ -120,6 +125,7 @@ def test_sequential_is_a_model_and_models_hold_their_layers_weights():
 
 # MODEL_FUNCTIONS and MODEL_FUNCTION_PACKAGES; APPLICATIONS_PACKAGE.
 
+
 def test_model_functions_live_in_the_model_packages():
     assert keras_api.MODEL_FUNCTIONS == {"load_model", "clone_model"}
     assert keras_api.MODEL_FUNCTION_PACKAGES == {"models", "saving"}
@@ -140,12 +146,14 @@ def test_clone_model_and_load_model_return_models(tmp_path):
 
 def test_applications_hold_model_builders():
     assert keras_api.APPLICATIONS_PACKAGE == "applications"
-    model = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.35,
-                                           include_top=False)
+    model = keras.applications.MobileNetV2(
+        weights=None, input_shape=(32, 32, 3), alpha=0.35, include_top=False
+    )
     assert isinstance(model, keras.Model) and len(model.weights) > 0
 
 
 # VARIABLE_MAKERS.
+
 
 @pytest.mark.parametrize("method", ["add_weight", "add_variable"])
 def test_variable_makers_create_a_variable_of_the_layer(method):
@@ -166,17 +174,25 @@ def test_variable_makers_create_a_variable_of_the_layer(method):
 
 # KEEPING_METHODS: a layer put into a list, dict or set attribute of a layer is tracked.
 
+
 def keeps(method):
     """A layer whose __init__ puts a Dense into a container attribute by `method`."""
     dense = layers.Dense(2)
     make = {
-        "append": lambda: [], "extend": lambda: [], "insert": lambda: [],
-        "update": lambda: {}, "setdefault": lambda: {}, "add": lambda: set(),
+        "append": lambda: [],
+        "extend": lambda: [],
+        "insert": lambda: [],
+        "update": lambda: {},
+        "setdefault": lambda: {},
+        "add": lambda: set(),
     }[method]
     put = {
-        "append": lambda c: c.append(dense), "extend": lambda c: c.extend([dense]),
-        "insert": lambda c: c.insert(0, dense), "update": lambda c: c.update({"a": dense}),
-        "setdefault": lambda c: c.setdefault("a", dense), "add": lambda c: c.add(dense),
+        "append": lambda c: c.append(dense),
+        "extend": lambda c: c.extend([dense]),
+        "insert": lambda c: c.insert(0, dense),
+        "update": lambda c: c.update({"a": dense}),
+        "setdefault": lambda c: c.setdefault("a", dense),
+        "add": lambda c: c.add(dense),
     }[method]
 
     class Keeps(keras.Layer):
@@ -186,7 +202,7 @@ def keeps(method):
             put(self.held)
 
         def call(self, x):
-            for layer in (self.held.values() if isinstance(self.held, dict) else self.held):
+            for layer in self.held.values() if isinstance(self.held, dict) else self.held:
                 x = layer(x)
             return x
 
@@ -227,8 +243,10 @@ def test_dict_update_with_keywords_fails_on_a_tracked_dict():
 
 # EXPECTS_ERROR: context managers whose block is expected to raise.
 
+
 def test_expects_error_names_exist_where_they_are_said_to():
     import numpy.testing
+
     names = keras_api.EXPECTS_ERROR
     assert {"assertRaises", "assertRaisesRegex"} <= names
     assert hasattr(unittest.TestCase, "assertRaises")
@@ -248,15 +266,18 @@ def test_expects_error_blocks_swallow_what_they_expect():
     with pytest.raises(ValueError):
         raise ValueError
     import numpy.testing
+
     with numpy.testing.assert_raises(ValueError):
         raise ValueError
 
 
 # PROPERTY_DECORATORS.
 
+
 def test_property_decorators_compute_on_access():
     import builtins
     import functools
+
     assert keras_api.PROPERTY_DECORATORS == {"property", "cached_property"}
     assert hasattr(builtins, "property") and hasattr(functools, "cached_property")
 
@@ -273,6 +294,7 @@ def test_property_decorators_compute_on_access():
 
 
 # CATEGORY_STRENGTH: stats over weights over a table.
+
 
 def test_stats_are_changed_by_a_call_and_weights_are_not():
     # "stats": a training call changes the layer's state; "weights": only training steps do.
@@ -319,14 +341,23 @@ CASES = [  # (name, make, first shape, second shape with another built dimension
     ("GroupQueryAttention", lambda: layers.GroupQueryAttention(4, 2, 1), (2, 5, 3), (2, 5, 6)),
 ]
 WORDS = {  # what the message says for each family: the dimension the test changes
-    "Dense": "last dimension", "EinsumDense": "last dimension", "Conv2D": "channel count",
-    "Conv1D": "channel count", "SeparableConv2D": "channel count",
-    "DepthwiseConv2D": "channel count", "LSTM": "feature size", "GRU": "feature size",
-    "SimpleRNN": "feature size", "Bidirectional": "feature size", "RNN": "feature size",
+    "Dense": "last dimension",
+    "EinsumDense": "last dimension",
+    "Conv2D": "channel count",
+    "Conv1D": "channel count",
+    "SeparableConv2D": "channel count",
+    "DepthwiseConv2D": "channel count",
+    "LSTM": "feature size",
+    "GRU": "feature size",
+    "SimpleRNN": "feature size",
+    "Bidirectional": "feature size",
+    "RNN": "feature size",
     "ConvLSTM2D": "channel count",  # "Conv" matches first: the recurrent "ConvLSTM" never does
     "LayerNormalization": "normalised axis",
-    "GroupNormalization": "normalised axis", "RMSNormalization": "normalised axis",
-    "MultiHeadAttention": "feature sizes", "GroupQueryAttention": "feature sizes",
+    "GroupNormalization": "normalised axis",
+    "RMSNormalization": "normalised axis",
+    "MultiHeadAttention": "feature sizes",
+    "GroupQueryAttention": "feature sizes",
 }
 
 
@@ -353,8 +384,11 @@ def test_weightless_layers_in_what_fails_do_not_fail(name):
     # second input of another size: the text would be false. The catalog calls them stateless
     # (or does not list them), so they are never reported and the text is never shown.
     layer = getattr(layers, name)()
-    call = (lambda s: layer([ones(*s), ones(*s)])) if name == "Attention" else (
-        lambda s: layer(ones(*s)))
+    call = (
+        (lambda s: layer([ones(*s), ones(*s)]))
+        if name == "Attention"
+        else (lambda s: layer(ones(*s)))
+    )
     call((2, 5, 3))
     call((2, 5, 6))
     assert layer.weights == []

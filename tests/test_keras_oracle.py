@@ -6,17 +6,17 @@ pass and holds variables (shared weights or statistics). An attribute that ran t
 variables but is not reported must be listed in SILENT_BY_DESIGN with the reason. Fixtures and
 classes that cannot run say why in SKIPPED.
 """
+
 import ast
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 
 import pytest
-
 from expectations import FIXTURES, fixture_files, needs_keras
+
 from flake8_keras_reuse.api import analyse_unsafely
 
 pytestmark = needs_keras()
@@ -29,9 +29,12 @@ SPECS = {
     "subclass/seed_article_bad.py": {"FeatureExtractor": {"inputs": [[2, 28, 28, 1]]}},
     "subclass/seed_article_good.py": {"FeatureExtractor": {"inputs": [[2, 28, 28, 1]]}},
     "subclass/import_spellings.py": {
-        "KerasDotLayers": {"inputs": P2}, "ModuleAlias": {"inputs": P2},
-        "TfKeras": {"inputs": P2}, "LegacyTfKeras": {"inputs": P2},
-        "FromKerasImportLayers": {"inputs": [IMG, IMG]}, "FromImportAs": {"inputs": P2},
+        "KerasDotLayers": {"inputs": P2},
+        "ModuleAlias": {"inputs": P2},
+        "TfKeras": {"inputs": P2},
+        "LegacyTfKeras": {"inputs": P2},
+        "FromKerasImportLayers": {"inputs": [IMG, IMG]},
+        "FromImportAs": {"inputs": P2},
         "FromTensorflowImportKeras": {"inputs": P2},
         "FromTensorflowKerasImportLayers": {"inputs": [IMG, IMG]},
         "TensorflowPythonKeras": {"inputs": P2},
@@ -43,9 +46,12 @@ SPECS = {
         "Recompute": {"inputs": [[2, 8]]},
     },
     "subclass/loops.py": {
-        "Tower": {"inputs": [IMG]}, "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},
-        "LoopAfterUse": {"inputs": [IMG]}, "StepGuard": {"inputs": [[2, 8]]},
-        "FirstPassOnly": {"inputs": [[2, 8]]}, "SameInputEveryPass": {"inputs": [[2, 8]]},
+        "Tower": {"inputs": [IMG]},
+        "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},
+        "LoopAfterUse": {"inputs": [IMG]},
+        "StepGuard": {"inputs": [[2, 8]]},
+        "FirstPassOnly": {"inputs": [[2, 8]]},
+        "SameInputEveryPass": {"inputs": [[2, 8]]},
     },
     "subclass/branches.py": {
         "Exclusive": {"init": {"mode": "a"}, "inputs": [[2, 8]], "kwargs": {"training": True}},
@@ -66,18 +72,22 @@ SPECS = {
         "SharedInsideMatch": {"init": {"mode": "shared"}, "inputs": [[2, 8]]},
     },
     "subclass/instance_name.py": {
-        "ThisNet": {"inputs": [IMG]}, "StaticHelper": {"inputs": [[2, 8]]},
+        "ThisNet": {"inputs": [IMG]},
+        "StaticHelper": {"inputs": [[2, 8]]},
     },
     "subclass/helpers.py": {
-        "HelperTwice": {"inputs": [[2, 16, 16, 3]]}, "LayerAsArgument": {"inputs": P2},
-        "PropertyAndAlias": {"inputs": P2}, "NestedFunctions": {"inputs": P2},
+        "HelperTwice": {"inputs": [[2, 16, 16, 3]]},
+        "LayerAsArgument": {"inputs": P2},
+        "PropertyAndAlias": {"inputs": P2},
+        "NestedFunctions": {"inputs": P2},
         "DefinedButNotCalled": {"inputs": [[2, 8]], "kwargs": {"flag": True}},
         "Recursive": {"inputs": [[2, 8]]},
         "SameTensorThroughHelpers": {"inputs": [[2, 4]]},
         "OtherTensorThroughHelper": {"inputs": [[2, 4]]},
     },
     "subclass/assignments.py": {
-        "BuiltLater": {"inputs": P2}, "LocalVariable": {"inputs": P2},
+        "BuiltLater": {"inputs": P2},
+        "LocalVariable": {"inputs": P2},
         "Embeddings": {"inputs": [["int", 2, 5], ["int", 2, 5]]},
     },
     "graphs/owners.py": {"TwoNames": {"inputs": P2}, "Collections": {"inputs": [[2, 8]]}},
@@ -91,15 +101,22 @@ SPECS = {
     "graphs/closures.py": {},
     "identity/slots_and_composites.py": {"Heads": {"inputs": [IMG]}},
     "identity/reached_other_ways.py": {
-        "Reached": {"inputs": [[2, 8]]}, "OncePerObject": {"inputs": [[2, 8]]},
+        "Reached": {"inputs": [[2, 8]]},
+        "OncePerObject": {"inputs": [[2, 8]]},
     },
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
     "identity/borrowed_layers.py": {},
     "identity/composite_parts.py": {
-        name: {"inputs": [[2, 8]]} for name in (
-            "Staged", "SamePartTwice", "PartNotKnown", "OverlappingParts", "TrainingFromKeras",
-            "HandedOn")
+        name: {"inputs": [[2, 8]]}
+        for name in (
+            "Staged",
+            "SamePartTwice",
+            "PartNotKnown",
+            "OverlappingParts",
+            "TrainingFromKeras",
+            "HandedOn",
+        )
     },
 }
 
@@ -126,7 +143,7 @@ GRAPH_CHECKS = {
         14: "listed.layers[1] is listed.layers[4] and raises(lambda: listed(arr(1, 16, 16, 3)))",
         23: "added.layers[1] is added.layers[3]",
         31: "(lambda t: t.layers[0] is t.layers[1] and len(t(arr(2, 4)).shape) == 2"
-            " and len(t.weights) == 2)(tower())",
+        " and len(t.weights) == 2)(tower())",
     },
     "graphs/owners.py": {
         21: "(lambda m: m.left_norm is m.right_norm)(TwoNames())",
@@ -146,7 +163,7 @@ GRAPH_CHECKS = {
     },
     "identity/reached_other_ways.py": {  # the helper calls the layer it is given twice
         10: "(lambda seen: apply_twice(lambda x: seen.append(x) or x, 1) == 1 "
-            "and len(seen) == 2)([])",
+        "and len(seen) == 2)([])",
     },
     "identity/borrowed_layers.py": {
         11: "(lambda a, b: a.layers[0] is b.layers[0])(*borrowed())",
@@ -156,7 +173,7 @@ GRAPH_CHECKS = {
         55: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(PartNotKnown())",
         80: "(lambda m: calls(m, arr(2, 8))[id(m.block.shared)] == 2)(OverlappingParts())",
         104: "(lambda m: calls(m, arr(2, 8), training=True)[id(m.block.train_dense)] == 2)"
-             "(TrainingFromKeras())",
+        "(TrainingFromKeras())",
         132: "(lambda m: calls(m, arr(2, 8))[id(m.block.second)] == 2)(HandedOn())",
     },
     "identity/two_graphs.py": {
@@ -180,8 +197,8 @@ NEGATIVE_CHECKS = {
     },
     "identity/composite_parts.py": {  # the block runs twice, each of its sublayers once
         35: "(lambda m: (lambda c: c[id(m.block)] == 2 and all(c[id(sub)] == 1 for sub in ("
-            "m.block.pre_dense, m.block.post_dense, m.block.post_norm)))(calls(m, arr(2, 8))))"
-            "(Staged())",
+        "m.block.pre_dense, m.block.post_dense, m.block.post_norm)))(calls(m, arr(2, 8))))"
+        "(Staged())",
     },
     "graphs/owners.py": {
         57: "forward_only.forward_layer is not again.forward_layer",  # Bidirectional copies
@@ -191,56 +208,88 @@ NEGATIVE_CHECKS = {
     },
     "identity/factories.py": {  # every block a builder returns is its own object
         28: "len([l for l in model.layers if isinstance(l, keras.Sequential)]) == 5 and all("
-            "nodes(l) == 1 for l in model.layers if isinstance(l, keras.Sequential) "
-            "and l is not twice)",
+        "nodes(l) == 1 for l in model.layers if isinstance(l, keras.Sequential) "
+        "and l is not twice)",
         34: "len([l for l in model.layers if isinstance(l, keras.layers.Dense)]) == 4 and all("
-            "nodes(l) == 1 for l in model.layers if isinstance(l, keras.layers.Dense))",
+        "nodes(l) == 1 for l in model.layers if isinstance(l, keras.layers.Dense))",
     },
     "identity/two_graphs.py": {25: "nodes(alone) == 1"},
 }
 
 SKIPPED = {
     "subclass/not_keras.py": "imports torch and a module that does not exist: it models code "
-                             "whose classes cannot be known, so there is nothing to run",
+    "whose classes cannot be known, so there is nothing to run",
     "project/zoo/models/net.py": "imports zoo.norms, which refuses to be imported on purpose "
-                                 "(it proves the linter never imports project modules)",
+    "(it proves the linter never imports project modules)",
     "subclass/assignments.py::FrozenNorm": "a layer the fixture's models use, not a model",
     "graphs/owners.py::Branch": "takes a layer argument; its sharing is GRAPH_CHECKS' line 53",
     "graphs/built_in_call.py::LazyHead": "Keras 3 refuses a sublayer added in call() after "
-                                         "build; Keras 2 builds it once: not reported",
+    "build; Keras 2 builds it once: not reported",
     "identity/slots_and_composites.py::ConvNorm": "a layer the fixture's model uses, not a model",
-    **{f"reports/{path.name}": "a reduction of a public bug report (source in its header): the "
-                               "report shows what Keras did; many use Keras 1/2 or TF1 APIs"
-       for path in (FIXTURES / "reports").glob("*.py")},
-    **{f"corpus/{path.name}": "a reduction of unseen package code that once got a false finding: "
-                              "nothing is reported, so there is no claim to run"
-       for path in (FIXTURES / "corpus").glob("*.py")},
-    **{f"identity/slots_and_composites.py::{name}": "a layer the fixture's model uses, not a model"
-       for name in ("Gate", "Activation2")},
-    **{f"identity/composite_parts.py::{name}": "a layer the fixture's models use, not a model"
-       for name in ("TwoStage", "SharedSublayer", "ByTraining", "HandsItselfOn")},
+    **{
+        f"reports/{path.name}": "a reduction of a public bug report (source in its header): the "
+        "report shows what Keras did; many use Keras 1/2 or TF1 APIs"
+        for path in (FIXTURES / "reports").glob("*.py")
+    },
+    **{
+        f"corpus/{path.name}": "a reduction of unseen package code that once got a false finding: "
+        "nothing is reported, so there is no claim to run"
+        for path in (FIXTURES / "corpus").glob("*.py")
+    },
+    **{
+        f"identity/slots_and_composites.py::{name}": "a layer the fixture's model uses, not a model"
+        for name in ("Gate", "Activation2")
+    },
+    **{
+        f"identity/composite_parts.py::{name}": "a layer the fixture's models use, not a model"
+        for name in ("TwoStage", "SharedSublayer", "ByTraining", "HandsItselfOn")
+    },
 }
 
 SILENT_BY_DESIGN = {
-    ("subclass/helpers.py", "SameTensorThroughHelpers", "head"):
-        "the helpers get the very tensor call() ran it on: one value computed again",
-    ("subclass/loops.py", "SameInputEveryPass", "proj"):
-        "called on the same unchanged input on every pass: one value computed again",
-    ("identity/composite_parts.py", "Staged", "block"):
-        "each call runs its own part of the block: the claim on line 35 shows that no sublayer "
-        "runs twice",
-    ("identity/reached_other_ways.py", "Reached", "norm"):
-        "reported where it is called twice: inside the module helper (line 10), not in the class",
-    ("subclass/stateless_and_special.py", "ManualUnroll", "cell"):
-        "a recurrent cell is made to be called once per timestep",
-    ("subclass/stateless_and_special.py", "Recompute", "key"):
-        "the same unchanged tensor twice: one value computed twice, no second input",
-    ("subclass/helpers.py", "DefinedButNotCalled", "bn"):
-        "keras.ops.cond runs one branch per pass (JAX traces both); functions handed to "
-        "library calls are not followed",
+    (
+        "subclass/helpers.py",
+        "SameTensorThroughHelpers",
+        "head",
+    ): "the helpers get the very tensor call() ran it on: one value computed again",
+    (
+        "subclass/loops.py",
+        "SameInputEveryPass",
+        "proj",
+    ): "called on the same unchanged input on every pass: one value computed again",
+    (
+        "identity/composite_parts.py",
+        "Staged",
+        "block",
+    ): "each call runs its own part of the block: the claim on line 35 shows that no sublayer "
+    "runs twice",
+    (
+        "identity/reached_other_ways.py",
+        "Reached",
+        "norm",
+    ): "reported where it is called twice: inside the module helper (line 10), not in the class",
+    (
+        "subclass/stateless_and_special.py",
+        "ManualUnroll",
+        "cell",
+    ): "a recurrent cell is made to be called once per timestep",
+    (
+        "subclass/stateless_and_special.py",
+        "Recompute",
+        "key",
+    ): "the same unchanged tensor twice: one value computed twice, no second input",
+    (
+        "subclass/helpers.py",
+        "DefinedButNotCalled",
+        "bn",
+    ): "keras.ops.cond runs one branch per pass (JAX traces both); functions handed to "
+    "library calls are not followed",
     ("subclass/helpers.py", "Recursive", "dense"): "recursion between helpers is not followed",
-    ("subclass/assignments.py", "BuiltLater", "unknown_kind"):
-        "make_layer() returns a BatchNormalization or a Dense by its argument: not provable",
+    (
+        "subclass/assignments.py",
+        "BuiltLater",
+        "unknown_kind",
+    ): "make_layer() returns a BatchNormalization or a Dense by its argument: not provable",
 }
 
 SUMMARY = []  # printed at the end of the session by conftest.py
@@ -256,7 +305,8 @@ def model_classes(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(
-                isinstance(s, ast.FunctionDef) and s.name == "call" for s in node.body):
+            isinstance(s, ast.FunctionDef) and s.name == "call" for s in node.body
+        ):
             yield node
 
 
@@ -267,8 +317,14 @@ def oracle():
         checks = {**GRAPH_CHECKS.get(path, {}), **NEGATIVE_CHECKS.get(path, {})}
         specs[str(FIXTURES / path)] = {**classes, "__checks__": checks}
     env = dict(os.environ, KERAS_BACKEND="jax")
-    proc = subprocess.run([sys.executable, str(RUNNER)], input=json.dumps(specs), env=env,
-                          capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER)],
+        input=json.dumps(specs),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return {str(pathlib.Path(p).relative_to(FIXTURES)): r for p, r in out.items()}
@@ -280,8 +336,9 @@ def test_every_model_is_run_or_skipped_with_a_reason():
         if rel in SKIPPED:
             continue
         for cls in model_classes(path):
-            assert cls.name in SPECS.get(rel, {}) or f"{rel}::{cls.name}" in SKIPPED, \
+            assert cls.name in SPECS.get(rel, {}) or f"{rel}::{cls.name}" in SKIPPED, (
                 f"{rel}::{cls.name} is neither run by the oracle nor skipped with a reason"
+            )
 
 
 @pytest.mark.parametrize("rel", sorted(SPECS))
@@ -297,33 +354,44 @@ def test_findings_are_what_keras_does(oracle, rel):
     checked = {int(line) for line in GRAPH_CHECKS.get(rel, {})}
     outside = {f.line for f in findings if f.line not in inside}
     assert outside <= checked, f"{rel}: findings no Keras claim backs: {outside - checked}"
-    assert checked <= {f.line for f in findings}, \
+    assert checked <= {f.line for f in findings}, (
         f"{rel}: Keras shows sharing the plugin does not report"
+    )
     if checks:
         SUMMARY.append(f"{rel}: {len(checks)} claim(s) about Keras hold")
     for name, result in oracle[rel].items():
         cls = classes[name]
-        reported = {f.args["attr"][len("self."):] for f in findings
-                    if cls.lineno <= f.line <= cls.end_lineno and f.code in ("KR001", "KR002")
-                    and f.args["attr"].startswith("self.")}
+        reported = {
+            f.args["attr"][len("self.") :]
+            for f in findings
+            if cls.lineno <= f.line <= cls.end_lineno
+            and f.code in ("KR001", "KR002")
+            and f.args["attr"].startswith("self.")
+        }
         # One instance may sit under several names (a property, an alias): judge instances.
         names = {}
         for attr, info in result["attrs"].items():
             names.setdefault(info["instance"], (info, set()))[1].add(attr)
-        shared = {frozenset(attrs) for info, attrs in names.values()
-                  if info["calls"] >= 2 and info["variables"] > 0}
+        shared = {
+            frozenset(attrs)
+            for info, attrs in names.values()
+            if info["calls"] >= 2 and info["variables"] > 0
+        }
         for attr in reported:
-            assert any(holds(group, attr) for group in shared), \
-                f"{rel}::{name}: 'self.{attr}' is reported, but Keras ran it once or it " \
+            assert any(holds(group, attr) for group in shared), (
+                f"{rel}::{name}: 'self.{attr}' is reported, but Keras ran it once or it "
                 f"holds no variables: {result}"
+            )
         silent = {attr for (f, c, attr) in SILENT_BY_DESIGN if (f, c) == (rel, name)}
         for group in shared:
             if not any(holds(group, attr) for attr in reported):
-                assert group & silent, \
+                assert group & silent, (
                     f"{rel}::{name}: Keras shared {sorted(group)} but nothing is reported"
-        SUMMARY.append(f"{rel}::{name}: {len(reported)} finding(s) proven"
-                       + (f", run ended in {result['error'].split(':')[0]}"
-                          if result["error"] else ""))
+                )
+        SUMMARY.append(
+            f"{rel}::{name}: {len(reported)} finding(s) proven"
+            + (f", run ended in {result['error'].split(':')[0]}" if result["error"] else "")
+        )
 
 
 def test_summary_counts():

@@ -1,5 +1,6 @@
 """The package's rooms import one way: front ends -> seam -> rules -> core/resolution ->
 knowledge. A module that imports upward fails here, so the folders keep telling the truth."""
+
 import ast
 from pathlib import Path
 
@@ -21,8 +22,13 @@ ALLOWED = {
 }
 # Inside core, the syntax passes never reach resolution or the rules: only core/check.py
 # joins them to the analysis.
-SYNTAX_ONLY = ("core/walk", "core/owners.py", "core/footprints.py", "core/syntax.py",
-               "core/index.py")
+SYNTAX_ONLY = (
+    "core/walk",
+    "core/owners.py",
+    "core/footprints.py",
+    "core/syntax.py",
+    "core/index.py",
+)
 
 
 def room(path, package=PACKAGE):
@@ -39,7 +45,7 @@ def imported_rooms(path, package=PACKAGE):
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = here[:len(here) - node.level + 1]
+                base = here[: len(here) - node.level + 1]
                 parts = base + (node.module.split(".") if node.module else [])
                 names = [parts] if node.module else [base + [a.name] for a in node.names]
             elif node.module and node.module.split(".")[0] == package.name:
@@ -47,8 +53,11 @@ def imported_rooms(path, package=PACKAGE):
             else:
                 continue
         elif isinstance(node, ast.Import):
-            names = [a.name.split(".")[1:] or ["__init__"] for a in node.names
-                     if a.name.split(".")[0] == package.name]
+            names = [
+                a.name.split(".")[1:] or ["__init__"]
+                for a in node.names
+                if a.name.split(".")[0] == package.name
+            ]
         else:
             continue
         for parts in names:
@@ -83,17 +92,23 @@ def test_the_syntax_passes_never_reach_resolution_or_rules():
         if rel.startswith(SYNTAX_ONLY):
             text = path.read_text(encoding="utf-8")
             for banned in ("resolution", "rules", "astroid"):
-                if any(banned in line for line in text.splitlines()
-                       if line.lstrip().startswith(("import ", "from "))):
+                if any(
+                    banned in line
+                    for line in text.splitlines()
+                    if line.lstrip().startswith(("import ", "from "))
+                ):
                     wrong.append(f"{rel} imports {banned}")
     assert wrong == []
 
 
 def test_the_seam_is_pure():
     # The analysis imports neither flake8 nor argparse: any front end can call it.
-    wrong = [f"{path.relative_to(PACKAGE)}" for path in modules()
-             if room(path) not in ("plugin", "command", "__main__")
-             and {"flake8", "argparse"} & _top_imports(path)]
+    wrong = [
+        f"{path.relative_to(PACKAGE)}"
+        for path in modules()
+        if room(path) not in ("plugin", "command", "__main__")
+        and {"flake8", "argparse"} & _top_imports(path)
+    ]
     assert wrong == []
 
 
@@ -104,12 +119,15 @@ def test_the_check_catches_an_upward_import(tmp_path):
         (package / room_file).parent.mkdir(parents=True, exist_ok=True)
         (package / room_file).write_text("")
     (package / "knowledge" / "facts.py").write_text(
-        "from ..rules import RULES\nfrom . import catalog\n")
+        "from ..rules import RULES\nfrom . import catalog\n"
+    )
     (package / "knowledge" / "more.py").write_text(f"import {PACKAGE.name}.api\n")
     (package / "rules" / "x.py").write_text("from .. import __version__\n")
-    assert upward_imports(package) == ["knowledge/facts.py imports rules",
-                                       "knowledge/more.py imports api",
-                                       "rules/x.py imports __init__"]
+    assert upward_imports(package) == [
+        "knowledge/facts.py imports rules",
+        "knowledge/more.py imports api",
+        "rules/x.py imports __init__",
+    ]
 
 
 def _top_imports(path):

@@ -1,4 +1,5 @@
 """`python -m flake8_keras_reuse`: the command, safe to run from any folder, and inert on import."""
+
 import importlib
 import subprocess
 import sys
@@ -17,11 +18,15 @@ def test_python_m_never_imports_a_module_of_the_current_folder(tmp_path):
     # A checked-out repository's own tomllib.py or json.py must not run in place of the
     # standard library's (python -m puts the current folder first on sys.path).
     for name in ("tomllib", "json", "tomli", "argparse"):
-        (tmp_path / f"{name}.py").write_text(
-            f"open({name + '.ran'!r}, 'w').write('imported')\n")
+        (tmp_path / f"{name}.py").write_text(f"open({name + '.ran'!r}, 'w').write('imported')\n")
     (tmp_path / "model.py").write_text(EXAMPLE.read_text(encoding="utf-8"))
-    proc = subprocess.run([sys.executable, "-m", "flake8_keras_reuse", "--isolated", "model.py"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8_keras_reuse", "--isolated", "model.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert sorted(p.name for p in tmp_path.glob("*.ran")) == []
     assert proc.returncode == 1, proc.stderr
     assert [line.split()[1] for line in proc.stdout.splitlines()] == ["KR001", "KR002"]

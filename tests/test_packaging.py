@@ -1,5 +1,6 @@
 """The distributions: `python -m build` and `twine check` without a warning, the metadata PyPI
 shows, an sdist whose tests run, and a wheel that works alone in a clean virtual environment."""
+
 import importlib.util
 import os
 import re
@@ -11,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from cli_run import codes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +19,8 @@ EXAMPLE = ROOT / "examples" / "feature_extractor.py"
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("build") is None or importlib.util.find_spec("twine") is None,
-    reason="build and twine are not installed (pip install -e '.[test]')")
+    reason="build and twine are not installed (pip install -e '.[test]')",
+)
 
 
 def run(*args, **kwargs):
@@ -62,7 +63,7 @@ def test_metadata(dist):
         assert f"Classifier: Programming Language :: Python :: 3.{minor}" in metadata
     urls = re.findall(r"^Project-URL: ([^,]+),", metadata, re.M)
     assert set(urls) >= {"Homepage", "Changelog", "Issues", "Rule documentation"}
-    assert "Requires-Dist: tomli>=1.1; python_version < \"3.11\"" in metadata
+    assert 'Requires-Dist: tomli>=1.1; python_version < "3.11"' in metadata
     entry_points = wheel.read(meta.replace("METADATA", "entry_points.txt")).decode("utf-8")
     assert "keras-reuse = flake8_keras_reuse.command.main:main" in entry_points
     assert "KR = flake8_keras_reuse.plugin:KerasReuseChecker" in entry_points
@@ -74,16 +75,35 @@ def test_the_sdist_runs_its_tests(dist, tmp_path):
         safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         sdist.extractall(tmp_path, **safe)
     [unpacked] = tmp_path.iterdir()
-    for needed in ("LICENSE", "CHANGELOG.md", ".pre-commit-hooks.yaml", "examples",
-                   "tests/fixtures", "tests/data/sarif-schema-2.1.0.json"):
+    for needed in (
+        "LICENSE",
+        "CHANGELOG.md",
+        ".pre-commit-hooks.yaml",
+        "examples",
+        "tests/fixtures",
+        "tests/data/sarif-schema-2.1.0.json",
+    ):
         assert (unpacked / needed).exists(), needed
     # Run from the unpacked folder, the sdist's own package is the one imported.
-    where = run(sys.executable, "-c",
-                "import flake8_keras_reuse; print(flake8_keras_reuse.__file__)", cwd=unpacked)
+    where = run(
+        sys.executable,
+        "-c",
+        "import flake8_keras_reuse; print(flake8_keras_reuse.__file__)",
+        cwd=unpacked,
+    )
     assert Path(where.stdout.strip()).parent == unpacked / "flake8_keras_reuse"
-    proc = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "tests/test_fixtures.py", "tests/test_catalog.py", "tests/test_discover.py",
-               cwd=unpacked)
+    proc = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_fixtures.py",
+        "tests/test_catalog.py",
+        "tests/test_discover.py",
+        cwd=unpacked,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert re.search(r"\d+ passed", proc.stdout)
 
@@ -93,8 +113,9 @@ def test_the_wheel_works_alone_in_a_clean_venv(dist, tmp_path):
     venv.create(env_dir, with_pip=True)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    install = run(bin_dir / "python", "-m", "pip", "install", "--quiet",
-                  only(dist[0], "*.whl"), env=clean)
+    install = run(
+        bin_dir / "python", "-m", "pip", "install", "--quiet", only(dist[0], "*.whl"), env=clean
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     # Outside the repository, so nothing of the source tree can be imported.
     command = run(bin_dir / "keras-reuse", EXAMPLE, cwd=tmp_path, env=clean)

@@ -1,6 +1,7 @@
 """The command never loses a run: a bad input is one line for that file, counted for exit 1,
 and every other file keeps its findings; no traceback, no hang. Each case runs the real
 `keras-reuse` on a file of its own beside a model with two findings."""
+
 import json
 import os
 import signal
@@ -9,7 +10,6 @@ import textwrap
 import time
 
 import pytest
-
 from cli_run import SCRIPT, keras_reuse
 
 MODEL = textwrap.dedent("""\
@@ -35,8 +35,7 @@ def run_beside_model(tmp_path, name, content, *args):
         target.write_bytes(content)
     elif content is not None:
         target.write_text(content, encoding="utf-8")
-    proc = keras_reuse("--isolated", "-j", "1", *args, name, "model.py", cwd=tmp_path,
-                       status=(1,))
+    proc = keras_reuse("--isolated", "-j", "1", *args, name, "model.py", cwd=tmp_path, status=(1,))
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     lines = proc.stdout.splitlines()
     mine = [line for line in lines if line.startswith(name + ":")]
@@ -48,30 +47,53 @@ def run_beside_model(tmp_path, name, content, *args):
 
 def notebook(*cells, metadata=None):
     """A notebook's JSON from cells given as dicts or as code sources."""
-    cells = [c if isinstance(c, dict) else {"cell_type": "code", "metadata": {}, "outputs": [],
-                                             "source": c} for c in cells]
-    return json.dumps({"cells": cells, "metadata": metadata if metadata is not None else {},
-                       "nbformat": 4, "nbformat_minor": 5})
+    cells = [
+        c
+        if isinstance(c, dict)
+        else {"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
+        for c in cells
+    ]
+    return json.dumps(
+        {
+            "cells": cells,
+            "metadata": metadata if metadata is not None else {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
 
 
-@pytest.mark.parametrize("content, error", [
-    (notebook(["import keras\n", None]), "NotebookError: cell 1: 'source' is neither text"),
-    (notebook(["x = 1\n", 7]), "NotebookError: cell 1: 'source' is neither text"),
-    (notebook({"metadata": {}, "source": "x = 1\n"}), "NotebookError: cell 1 has no 'cell_type'"),
-    ('{"cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
-     "NotebookError: not a notebook this tool can read: its JSON is nested too deeply"),
-    (json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}),
-     "NotebookError: nbformat 3 is not supported"),
-    ("[1, 2]", "NotebookError: not a Jupyter notebook: the JSON is not an object"),
-])
+@pytest.mark.parametrize(
+    "content, error",
+    [
+        (notebook(["import keras\n", None]), "NotebookError: cell 1: 'source' is neither text"),
+        (notebook(["x = 1\n", 7]), "NotebookError: cell 1: 'source' is neither text"),
+        (
+            notebook({"metadata": {}, "source": "x = 1\n"}),
+            "NotebookError: cell 1 has no 'cell_type'",
+        ),
+        (
+            '{"cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "NotebookError: not a notebook this tool can read: its JSON is nested too deeply",
+        ),
+        (
+            json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}),
+            "NotebookError: nbformat 3 is not supported",
+        ),
+        ("[1, 2]", "NotebookError: not a Jupyter notebook: the JSON is not an object"),
+    ],
+)
 def test_a_notebook_that_cannot_be_read_is_one_line(tmp_path, content, error):
     mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
     assert len(mine) == 1 and mine[0].startswith(f"nb.ipynb:1:1: {error}"), mine
 
 
 def test_a_notebook_with_null_metadata_is_read_as_python(tmp_path):
-    text = notebook("import keras\nn = keras.layers.BatchNormalization()\n"
-                    "i = keras.Input((4,))\nm = keras.Model(i, n(n(i)))\n", metadata=None)
+    text = notebook(
+        "import keras\nn = keras.layers.BatchNormalization()\n"
+        "i = keras.Input((4,))\nm = keras.Model(i, n(n(i)))\n",
+        metadata=None,
+    )
     data = json.loads(text)
     data["metadata"] = None
     mine, _ = run_beside_model(tmp_path, "nb.ipynb", json.dumps(data))
@@ -80,9 +102,10 @@ def test_a_notebook_with_null_metadata_is_read_as_python(tmp_path):
 
 def test_a_cell_left_inside_a_string_does_not_hide_the_next_cells(tmp_path):
     # Jupyter fails that cell alone: it is reported, and the next cell's finding still is.
-    content = notebook("import keras\nfrom keras import layers\nnotes = '''\n",
-                       "i = keras.Input((4,))\nn = layers.BatchNormalization()\n"
-                       "m = keras.Model(i, n(n(i)))\n")
+    content = notebook(
+        "import keras\nfrom keras import layers\nnotes = '''\n",
+        "i = keras.Input((4,))\nn = layers.BatchNormalization()\nm = keras.Model(i, n(n(i)))\n",
+    )
     mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
     assert [line.split(": ", 1)[1].split(" ")[0] for line in mine] == ["SyntaxError:", "KR001"]
     assert mine[0].startswith("nb.ipynb:cell 1:3:")
@@ -90,12 +113,14 @@ def test_a_cell_left_inside_a_string_does_not_hide_the_next_cells(tmp_path):
 
 
 def test_notebook_messages_name_cells_for_every_line_of_ours_and_none_of_the_users(tmp_path):
-    content = notebook("import keras\nfrom keras import layers\n",
-                       "a = keras.Sequential([layers.Dense(4), layers.Dense(2)])\n",
-                       "b = keras.Sequential(a.layers[:-1])\n",
-                       "class K(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
-                       "        self.h = {'on line 1': layers.BatchNormalization()}\n\n"
-                       "    def call(self, x):\n        return self.h['on line 1'](self.h['on line 1'](x))\n")
+    content = notebook(
+        "import keras\nfrom keras import layers\n",
+        "a = keras.Sequential([layers.Dense(4), layers.Dense(2)])\n",
+        "b = keras.Sequential(a.layers[:-1])\n",
+        "class K(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.h = {'on line 1': layers.BatchNormalization()}\n\n"
+        "    def call(self, x):\n        return self.h['on line 1'](self.h['on line 1'](x))\n",
+    )
     mine, _ = run_beside_model(tmp_path, "nb.ipynb", content)
     borrowed, reused = mine
     assert " KR004 " in borrowed and "holds those layers since cell 2, line 1." in borrowed
@@ -141,10 +166,13 @@ def _seconds(*args, cwd):
     return time.perf_counter() - start
 
 
-@pytest.mark.parametrize("source", [
-    " " * 100_000 + "\nx = 1\n",  # one long line of spaces (the old line pattern was quadratic)
-    "x = (1\n" + "% 2\n" * 4000 + ")\n",  # %-led lines inside a statement (re-tokenized)
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        " " * 100_000 + "\nx = 1\n",  # one long line of spaces (the old line pattern was quadratic)
+        "x = (1\n" + "% 2\n" * 4000 + ")\n",  # %-led lines inside a statement (re-tokenized)
+    ],
+)
 def test_notebook_ipython_handling_is_linear(tmp_path, source):
     (tmp_path / "nb.ipynb").write_text(notebook(source))
     (tmp_path / "same.py").write_text(source)
@@ -155,15 +183,21 @@ def test_notebook_ipython_handling_is_linear(tmp_path, source):
 
 # -- output, signals, jobs -------------------------------------------------------------------
 
+
 def _model(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
     return tmp_path / "model.py"
 
 
-@pytest.mark.parametrize("target, reason", [
-    ("folder", "it is a folder"), ("missing/r.txt", "no folder"), ("link.txt", "symbolic link"),
-    ("/dev/full", "No space left on device"),
-])
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        ("folder", "it is a folder"),
+        ("missing/r.txt", "no folder"),
+        ("link.txt", "symbolic link"),
+        ("/dev/full", "No space left on device"),
+    ],
+)
 def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path, target, reason):
     _model(tmp_path)
     (tmp_path / "folder").mkdir()
@@ -182,8 +216,14 @@ def test_stdout_on_a_full_disk_is_one_line(tmp_path):
         pytest.skip("no /dev/full here")
     _model(tmp_path)
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([str(SCRIPT), "--isolated", "model.py"], cwd=tmp_path,
-                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        proc = subprocess.run(
+            [str(SCRIPT), "--isolated", "model.py"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 2
     assert proc.stderr == "keras-reuse: error: cannot write the report: No space left on device\n"
 
@@ -191,8 +231,12 @@ def test_stdout_on_a_full_disk_is_one_line(tmp_path):
 def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
     for i in range(300):
         (tmp_path / f"m{i}.py").write_text(MODEL)
-    proc = subprocess.Popen([str(SCRIPT), "--isolated", "-j", "1", "."], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--isolated", "-j", "1", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.readline()
     proc.stdout.close()  # as `| head -1` does
     err = proc.stderr.read().decode()
@@ -201,14 +245,18 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
 
 def _group_run(tmp_path, *args):
     # Work for far longer than the signal takes to come: 2,000 files of 20 models each.
-    body = MODEL + "".join(MODEL.split("\n\n\n", 1)[1].replace("Net", f"Net{k}")
-                           for k in range(20))
+    body = MODEL + "".join(MODEL.split("\n\n\n", 1)[1].replace("Net", f"Net{k}") for k in range(20))
     for i in range(2000):
         (tmp_path / f"m{i}.py").write_text(body)
     env = {k: v for k, v in os.environ.items() if k != "KERAS_REUSE_RAISE"}
-    return subprocess.Popen([str(SCRIPT), "--isolated", *args, "."], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, env=env)
+    return subprocess.Popen(
+        [str(SCRIPT), "--isolated", *args, "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
 
 
 def _alive(group):
@@ -263,14 +311,19 @@ def test_jobs_are_capped_at_the_cores(tmp_path, monkeypatch):
 
 
 def test_a_closed_standard_input_is_one_line(tmp_path):
-    proc = subprocess.run([str(SCRIPT), "--isolated", "--stdin-filename", "x.py"],
-                          preexec_fn=lambda: os.close(0), capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [str(SCRIPT), "--isolated", "--stdin-filename", "x.py"],
+        preexec_fn=lambda: os.close(0),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr == "keras-reuse: error: standard input is closed: nothing to check\n"
 
 
 # -- files, configuration, resources ---------------------------------------------------------
+
 
 def test_a_deep_folder_tree_is_walked(tmp_path):
     folder = tmp_path / "deep"
@@ -331,8 +384,9 @@ def test_an_unreadable_folder_is_one_line(tmp_path, monkeypatch):
     assert unreadable == [(str(tmp_path / "locked"), "PermissionError: Permission denied")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True,
-                    reason="root reads every folder")
+@pytest.mark.skipif(
+    os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads every folder"
+)
 def test_an_unreadable_folder_is_reported_by_the_command(tmp_path):
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "m.py").write_text(MODEL)
@@ -352,8 +406,14 @@ def test_the_checker_runs_where_its_large_stack_cannot_be_reserved(tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (400 * 2**20, 400 * 2**20))
 
-    proc = subprocess.run([str(SCRIPT), "--isolated", "model.py"], cwd=tmp_path,
-                          preexec_fn=limit, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(SCRIPT), "--isolated", "model.py"],
+        cwd=tmp_path,
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert [line.split(": ")[1].split(" ")[0] for line in proc.stdout.splitlines()] == ["KR001"]
 
@@ -366,8 +426,9 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(tmp_path):
         assert proc.stderr == "" and "KR001" in proc.stdout, (fmt, proc.stderr)
     keras_reuse("--isolated", "-o", "r.txt", ".", cwd=tmp_path, status=(1,))
     assert (tmp_path / "r.txt").read_bytes().startswith(b"caf\xe9.py:11:")
-    sarif = json.loads(keras_reuse("--isolated", "--format", "sarif", ".", cwd=tmp_path,
-                                   status=(1,)).stdout)
+    sarif = json.loads(
+        keras_reuse("--isolated", "--format", "sarif", ".", cwd=tmp_path, status=(1,)).stdout
+    )
     [result] = sarif["runs"][0]["results"]
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "caf%E9.py"
@@ -407,28 +468,47 @@ def test_a_parse_out_of_memory_says_so(monkeypatch):
     monkeypatch.setattr(lint.ast, "parse", parse)
     [row] = lint.Linter().lint_bytes(b"x = 1\n", "big.py")
     assert (row.line, row.code, row.message) == (
-        1, None, "MemoryError: not enough memory to parse the file")
+        1,
+        None,
+        "MemoryError: not enough memory to parse the file",
+    )
 
 
 def test_github_and_sarif_place_notebook_findings_on_the_ipynb_files_lines(tmp_path):
-    cells = ["import keras\nfrom keras import layers\n",
-             "i = keras.Input((4,))\nn = layers.BatchNormalization()\nm = keras.Model(i, n(n(i)))\n",
-             "x = (\n"]
-    data = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
-                       "source": c.splitlines(keepends=True)} for c in cells],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        "import keras\nfrom keras import layers\n",
+        "i = keras.Input((4,))\nn = layers.BatchNormalization()\nm = keras.Model(i, n(n(i)))\n",
+        "x = (\n",
+    ]
+    data = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "source": c.splitlines(keepends=True),
+            }
+            for c in cells
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     text = json.dumps(data, indent=1)
     (tmp_path / "nb.ipynb").write_text(text)
     lines = text.splitlines()
     finding_line = next(k for k, line in enumerate(lines, 1) if "keras.Model(i, n(n(i)))" in line)
     error_line = next(k for k, line in enumerate(lines, 1) if '"x = (' in line)
-    github = keras_reuse("--isolated", "--format", "github", "nb.ipynb", cwd=tmp_path,
-                         status=(1,)).stdout.splitlines()
+    github = keras_reuse(
+        "--isolated", "--format", "github", "nb.ipynb", cwd=tmp_path, status=(1,)
+    ).stdout.splitlines()
     assert [line.split("::")[1] for line in github] == [
         f"error title=keras-reuse (KR001),file=nb.ipynb,line={finding_line}",
-        f"error title=keras-reuse (error),file=nb.ipynb,line={error_line}"]
-    sarif = json.loads(keras_reuse("--isolated", "--format", "sarif", "nb.ipynb", cwd=tmp_path,
-                                   status=(1,)).stdout)
+        f"error title=keras-reuse (error),file=nb.ipynb,line={error_line}",
+    ]
+    sarif = json.loads(
+        keras_reuse("--isolated", "--format", "sarif", "nb.ipynb", cwd=tmp_path, status=(1,)).stdout
+    )
     [result] = sarif["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": finding_line}
     assert result["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 20}

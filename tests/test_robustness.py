@@ -1,5 +1,6 @@
 """Never silent, never stuck: results that do not depend on odd characters, file order, -j, the
 caller's stack depth or how long the process has run."""
+
 import ast
 import itertools
 import subprocess
@@ -7,8 +8,9 @@ import sys
 import textwrap
 
 from expectations import FIXTURES, expected
-from flake8_keras_reuse.api import analyse
 from test_flake8_cli import flake8, parse
+
+from flake8_keras_reuse.api import analyse
 
 # Characters str.splitlines() breaks at and Python does not.
 ODD_BREAKS = "\x0c\x0b\x1c\x1d\x1e\x85\u2028\u2029"
@@ -23,8 +25,7 @@ def test_odd_line_breaks_in_a_comment_change_nothing():
         path = FIXTURES / rel
         source = path.read_text(encoding="utf-8")
         assert findings(source, str(path)) == expected(path)
-        odd = f"# page{ODD_BREAKS}break\n" + source.replace(
-            "\n", f"  # {ODD_BREAKS}\n", 3)
+        odd = f"# page{ODD_BREAKS}break\n" + source.replace("\n", f"  # {ODD_BREAKS}\n", 3)
         assert findings(odd, str(path)) == {(line + 1, code) for line, code in expected(path)}
 
 
@@ -130,8 +131,13 @@ MEMORY_ROUNDS = textwrap.dedent("""\
 def test_memory_stays_flat_over_rounds_of_changed_project_modules(tmp_path):
     # 300 project modules (more than the cache keeps), every one changed before each round:
     # what the cache drops must be freed, and nothing that may be dropped is frozen.
-    proc = subprocess.run([sys.executable, "-c", MEMORY_ROUNDS, str(tmp_path)],
-                          capture_output=True, text=True, timeout=600, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_ROUNDS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     rounds = [list(map(int, line.split())) for line in proc.stdout.splitlines()]
     assert [r[0] for r in rounds] == [300] * 4  # each module's model reuses its sibling's norm
     peak = [r[1] for r in rounds]
@@ -167,7 +173,8 @@ def test_checked_files_do_not_outlive_their_check(tmp_path):
     # special attributes) remember the last node they were asked about. And astroid's model of
     # builtins, 12 MiB, is never built although the file uses builtins where a layer could be.
     path = tmp_path / "model.py"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         import keras
         from keras import layers
 
@@ -185,9 +192,15 @@ def test_checked_files_do_not_outlive_their_check(tmp_path):
                 x = self.bn(self.table(x))
                 print(x)
                 return self.bn(self.table(x))
-    """))
-    proc = subprocess.run([sys.executable, "-c", FREED_AFTER_CHECK, str(path)],
-                          capture_output=True, text=True, timeout=120, check=True)
+    """)
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", FREED_AFTER_CHECK, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     found, built, alive, builtins = proc.stdout.rsplit(None, 3)
     assert (found, built, builtins) == ("[1, 1, 1, 1, 1]", "5", "False"), proc.stdout
     assert int(alive) <= 1, proc.stdout
@@ -199,6 +212,7 @@ def test_trees_built_without_what_resolution_never_reads_resolve_alike(monkeypat
     from collections import OrderedDict
 
     from expectations import fixture_files
+
     from flake8_keras_reuse.resolution import project
 
     def all_findings():

@@ -1,5 +1,6 @@
 """Beside ruff: ruff leaves our `# noqa: KR...` comments alone once `lint.external` names KR,
 and keras-reuse honours them, reading only its own table of pyproject.toml."""
+
 import importlib.util
 import json
 import subprocess
@@ -8,11 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from cli_run import codes, keras_reuse
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ruff") is None,
-                                reason="ruff is not installed (pip install -e '.[test]')")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ruff") is None,
+    reason="ruff is not installed (pip install -e '.[test]')",
+)
 
 MODEL = textwrap.dedent("""\
     import keras
@@ -41,8 +43,9 @@ PYPROJECT = textwrap.dedent("""\
 
 
 def ruff(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_ruff_keeps_our_noqa_with_external_and_removes_it_without(tmp_path):
@@ -67,8 +70,9 @@ def test_notebook_cells_are_numbered_as_ruff_numbers_them(tmp_path):
     book = json.loads(fixture.read_text(encoding="utf-8"))
     book["cells"][4]["source"].insert(0, "import os\n")  # cell 5 (markdown cells count)
     (tmp_path / "nb.ipynb").write_text(json.dumps(book))
-    by_ruff = ruff("check", "--isolated", "--select=F401", "--output-format=concise",
-                   "nb.ipynb", cwd=tmp_path).stdout
+    by_ruff = ruff(
+        "check", "--isolated", "--select=F401", "--output-format=concise", "nb.ipynb", cwd=tmp_path
+    ).stdout
     assert "nb.ipynb:cell 5:1:8: F401" in by_ruff
     ours = keras_reuse("--isolated", "nb.ipynb", cwd=tmp_path).stdout
     assert "nb.ipynb:cell 5:4:5: KR001" in ours

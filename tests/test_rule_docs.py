@@ -1,5 +1,6 @@
 """The README documents what the code does: the generated layer table is current, every rule
 page says how to silence a deliberate case, and every option and configuration key is there."""
+
 import dataclasses
 import importlib.util
 import json
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from cli_run import keras_reuse
+
 from flake8_keras_reuse.command import config, formats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,8 +18,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def gen_rule_docs():
-    spec = importlib.util.spec_from_file_location("gen_rule_docs",
-                                                  ROOT / "tools" / "gen_rule_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_rule_docs", ROOT / "tools" / "gen_rule_docs.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,12 +32,17 @@ def section(code):
 
 
 def test_layer_table_is_what_the_script_writes():
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_rule_docs.py"), "--check"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_rule_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     table = README.split("layer-categories:begin")[1].split("layer-categories:end")[0]
-    catalog = json.loads((ROOT / "flake8_keras_reuse" / "knowledge" / "layers.json")
-                         .read_text("utf-8"))
+    catalog = json.loads(
+        (ROOT / "flake8_keras_reuse" / "knowledge" / "layers.json").read_text("utf-8")
+    )
     for name in catalog["layers"]:
         assert f"`{name}`" in table, name
 
@@ -47,8 +55,9 @@ def test_option_table_is_what_the_option_records_write():
     assert len(block.strip().splitlines()) == 2 + len(config.OPTIONS)
     # A README edited by hand, or an option added to the table but not to the README, is stale.
     assert tool.stale(README.replace("| print the version |", "| prints it |")) == ["option"]
-    assert tool.stale(README.replace("| `--isolated` | | read no configuration |\n", "")) \
-        == ["option"]
+    assert tool.stale(README.replace("| `--isolated` | | read no configuration |\n", "")) == [
+        "option"
+    ]
     extra = dataclasses.replace(config.KEYS["statistics"], flags=("--count",), key="count")
     assert "| `--count` | `count` |" in tool.option_table(config.OPTIONS + (extra,))
 
@@ -72,8 +81,14 @@ def test_every_option_and_configuration_key_is_documented():
     helped = set(re.findall(r"(--[a-z][a-z-]+)", keras_reuse("--help").stdout))
     assert {"--select", "--stdin-filename", "--format", "--jobs"} <= helped
     command = README.split("## The `keras-reuse` command")[1].split("\n## Notebooks")[0]
-    missing = [o for o in helped if o != "--help" and f"`{o}" not in command
-               and f" {o}" not in command and f"`{o.replace('--', '--no-')}" not in command]
+    missing = [
+        o
+        for o in helped
+        if o != "--help"
+        and f"`{o}" not in command
+        and f" {o}" not in command
+        and f"`{o.replace('--', '--no-')}" not in command
+    ]
     assert missing == []
     keys = list(config.KEYS)
     assert [k for k in keys if f"| `{k}` |" not in command] == []

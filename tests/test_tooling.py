@@ -1,6 +1,7 @@
 """The habits of a maintained project, checked on every CI leg: the package type-checks with
 mypy (every function annotated: pyproject's [tool.mypy]) and the tree is clean and formatted
 by ruff ([tool.ruff]). Each runs the real tool, as a developer would."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_mypy_finds_no_error_in_the_package():

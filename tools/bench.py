@@ -14,6 +14,7 @@ and all of the first corpus's files in one process). The `synthetic` corpus is g
 tools/synthetic.py: worst cases at sizes real code rarely reaches. Read the ratios, not the
 seconds: machines are noisy.
 """
+
 import argparse
 import os
 import pathlib
@@ -32,8 +33,12 @@ def sh(*cmd, **kw):
 
 
 def flake8_version(python):
-    out = subprocess.run([str(python), "-c", "import flake8; print(flake8.__version__)"],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(python), "-c", "import flake8; print(flake8.__version__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -56,8 +61,17 @@ def corpus(name):
         return synthetic.write(target)
     if not target.exists():
         wheels = ENVS / "wheels"
-        sh(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", wheels,
-           WHEELS[name])
+        sh(
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "-d",
+            wheels,
+            WHEELS[name],
+        )
         wheel = next(wheels.glob(f"{name}-*.whl"))
         with zipfile.ZipFile(wheel) as archive:
             members = [m for m in archive.namelist() if m.startswith(f"{name}/")]
@@ -68,8 +82,13 @@ def corpus(name):
 def timed(cmd, cwd, stdin=None):
     """(seconds, peak MiB) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None)
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE if stdin else None,
+    )
     if stdin:
         proc.stdin.write(stdin)
         proc.stdin.close()
@@ -83,17 +102,23 @@ def timed(cmd, cwd, stdin=None):
 
 
 # Every .py file under the current folder read and parsed once, as a linter must.
-PARSE_ALL = ("import ast, pathlib\n"
-             "for p in sorted(pathlib.Path('.').rglob('*.py')):\n"
-             "    ast.parse(p.read_bytes())\n")
+PARSE_ALL = (
+    "import ast, pathlib\n"
+    "for p in sorted(pathlib.Path('.').rglob('*.py')):\n"
+    "    ast.parse(p.read_bytes())\n"
+)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", default="1")
-    parser.add_argument("--corpus", nargs="+", default=["keras_hub", "keras"],
-                        choices=sorted(WHEELS) + ["synthetic"])
+    parser.add_argument(
+        "--corpus",
+        nargs="+",
+        default=["keras_hub", "keras"],
+        choices=sorted(WHEELS) + ["synthetic"],
+    )
     args = parser.parse_args()
 
     # The plugin's environment picks flake8 as a user's would; the plain one gets the same.
@@ -104,8 +129,10 @@ def main():
     assert flake8_version(plain) == version
 
     print(f"flake8 {version}, -j {args.jobs}, best of {args.repeat}")
-    print(f"{'corpus':<22}{'files':>7}{'plain s':>10}{'plugin s':>10}{'plain MiB':>11}"
-          f"{'plugin MiB':>12}{'ratio':>8}")
+    print(
+        f"{'corpus':<22}{'files':>7}{'plain s':>10}{'plugin s':>10}{'plain MiB':>11}"
+        f"{'plugin MiB':>12}{'ratio':>8}"
+    )
     for name in args.corpus:
         src = corpus(name)
         files = sum(1 for _ in src.rglob("*.py"))
@@ -116,8 +143,10 @@ def main():
                 seconds, mib = timed([python, *cmd], src)
                 best[label] = (min(best[label][0], seconds), max(best[label][1], mib))
         ratio = best["plugin"][0] / best["plain"][0]
-        print(f"{name:<22}{files:>7}{best['plain'][0]:>10.2f}{best['plugin'][0]:>10.2f}"
-              f"{best['plain'][1]:>11.0f}{best['plugin'][1]:>12.0f}{ratio:>8.3f}")
+        print(
+            f"{name:<22}{files:>7}{best['plain'][0]:>10.2f}{best['plugin'][0]:>10.2f}"
+            f"{best['plain'][1]:>11.0f}{best['plugin'][1]:>12.0f}{ratio:>8.3f}"
+        )
 
     # The command against the parse alone: reading and parsing every file once is the floor.
     command = plugin.parent / "keras-reuse"
@@ -127,11 +156,15 @@ def main():
         files = sum(1 for _ in src.rglob("*.py"))
         best = {"parse": float("inf"), "command": float("inf")}
         for _ in range(args.repeat):
-            for label, cmd in (("parse", [plain, "-c", PARSE_ALL]),
-                               ("command", [command, "-j", "1", "--isolated", "."])):
+            for label, cmd in (
+                ("parse", [plain, "-c", PARSE_ALL]),
+                ("command", [command, "-j", "1", "--isolated", "."]),
+            ):
                 best[label] = min(best[label], timed(cmd, src)[0])
-        print(f"{name:<22}{files:>7}{best['parse']:>10.2f}{best['command']:>11.2f}"
-              f"{best['command'] / best['parse']:>8.3f}")
+        print(
+            f"{name:<22}{files:>7}{best['parse']:>10.2f}{best['command']:>11.2f}"
+            f"{best['command'] / best['parse']:>8.3f}"
+        )
 
     # Peak memory against corpus size: what stays alive between files must not grow.
     src = corpus(args.corpus[0])
@@ -139,25 +172,40 @@ def main():
     print(f"peak memory by files checked in one process ({args.corpus[0]}, -j 1):")
     for part in (len(files) // 4, len(files) // 2, len(files)):
         cmd = ["-m", "flake8", "-j", "1", "--exit-zero", "--isolated", *files[:part]]
-        mib = {label: timed([python, *cmd], src)[1]
-               for label, python in (("plain", plain), ("plugin", plugin))}
-        print(f"  {part:>6} files: plain {mib['plain']:.0f} MiB, plugin {mib['plugin']:.0f} MiB, "
-              f"ratio {mib['plugin'] / mib['plain']:.2f}")
+        mib = {
+            label: timed([python, *cmd], src)[1]
+            for label, python in (("plain", plain), ("plugin", plugin))
+        }
+        print(
+            f"  {part:>6} files: plain {mib['plain']:.0f} MiB, plugin {mib['plugin']:.0f} MiB, "
+            f"ratio {mib['plugin'] / mib['plain']:.2f}"
+        )
 
     # Editor mode: one buffer through stdin, the largest model file of the first corpus.
-    path = max(src.rglob("*_backbone.py"), default=None, key=lambda p: p.stat().st_size) \
-        or max(src.rglob("*.py"), key=lambda p: p.stat().st_size)
+    path = max(src.rglob("*_backbone.py"), default=None, key=lambda p: p.stat().st_size) or max(
+        src.rglob("*.py"), key=lambda p: p.stat().st_size
+    )
     data = path.read_bytes()
     best = {}
     for _ in range(max(args.repeat, 5)):
         for label, python in (("plain", plain), ("plugin", plugin)):
-            cmd = [python, "-m", "flake8", "--isolated", "--exit-zero",
-                   "--stdin-display-name", path.relative_to(src), "-"]
+            cmd = [
+                python,
+                "-m",
+                "flake8",
+                "--isolated",
+                "--exit-zero",
+                "--stdin-display-name",
+                path.relative_to(src),
+                "-",
+            ]
             seconds, _ = timed(cmd, src, stdin=data)
             best[label] = min(best.get(label, float("inf")), seconds)
-    print(f"editor mode, {path.relative_to(src)} ({len(data.splitlines())} lines): "
-          f"plain {best['plain'] * 1000:.0f} ms, plugin {best['plugin'] * 1000:.0f} ms, "
-          f"ratio {best['plugin'] / best['plain']:.3f}")
+    print(
+        f"editor mode, {path.relative_to(src)} ({len(data.splitlines())} lines): "
+        f"plain {best['plain'] * 1000:.0f} ms, plugin {best['plugin'] * 1000:.0f} ms, "
+        f"ratio {best['plugin'] / best['plain']:.3f}"
+    )
 
 
 if __name__ == "__main__":

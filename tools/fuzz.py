@@ -23,6 +23,7 @@ with other PYTHONHASHSEED values.
 
 `tests/test_fuzz.py` runs the same generators and checks, with few examples.
 """
+
 import argparse
 import ast
 import collections
@@ -117,10 +118,14 @@ LIBRARY = {
 }
 # (module, name, category) a generated program may import from the library.
 LIBRARY_NAMES = [
-    ("fuzzlib", "MyNorm", "class"), ("fuzzlib", "MyDense", "class"),
-    ("fuzzlib", "Block", "class"), ("fuzzlib", "make_norm", "factory"),
-    ("fuzzlib2", "DeeperNorm", "class"), ("fuzzlib2", "make_norm", "factory"),
-    ("fuzzcyc_a", "CycA", "class"), ("fuzzcyc_b", "CycB", "class"),
+    ("fuzzlib", "MyNorm", "class"),
+    ("fuzzlib", "MyDense", "class"),
+    ("fuzzlib", "Block", "class"),
+    ("fuzzlib", "make_norm", "factory"),
+    ("fuzzlib2", "DeeperNorm", "class"),
+    ("fuzzlib2", "make_norm", "factory"),
+    ("fuzzcyc_a", "CycA", "class"),
+    ("fuzzcyc_b", "CycB", "class"),
 ]
 
 
@@ -131,9 +136,22 @@ class _Spelling:
         self.rng = rng
         self.header = []
         self.bare = {}  # layer name -> the name it is imported as (from-imports)
-        self.style = rng.choice([
-            "keras", "layers", "tf", "tf_from", "kl", "alias", "tfk", "tf_keras", "star",
-            "fallback", "keras_from", "src"])
+        self.style = rng.choice(
+            [
+                "keras",
+                "layers",
+                "tf",
+                "tf_from",
+                "kl",
+                "alias",
+                "tfk",
+                "tf_keras",
+                "star",
+                "fallback",
+                "keras_from",
+                "src",
+            ]
+        )
         s = self.style
         if s == "keras":
             self.header = ["import keras"]
@@ -163,17 +181,23 @@ class _Spelling:
             self.header = ["import keras", "from keras.layers import *  # noqa: F403"]
             self.prefix, self.api = "", "keras."
         elif s == "fallback":
-            self.header = ["try:", "    from tensorflow.keras import layers",
-                           "except ImportError:", "    from keras import layers",
-                           "import keras"]
+            self.header = [
+                "try:",
+                "    from tensorflow.keras import layers",
+                "except ImportError:",
+                "    from keras import layers",
+                "import keras",
+            ]
             self.prefix, self.api = "layers.", "keras."
         elif s == "keras_from":
             self.header = ["from keras import layers as L, Model, Input, Sequential"]
             self.prefix, self.api = "L.", ""
         else:  # src
-            self.header = ["import keras",
-                           "from keras.src.layers.normalization.batch_normalization "
-                           "import BatchNormalization as SrcBN"]
+            self.header = [
+                "import keras",
+                "from keras.src.layers.normalization.batch_normalization "
+                "import BatchNormalization as SrcBN",
+            ]
             self.prefix, self.api = "keras.layers.", "keras."
             self.bare_src = True
         if self.prefix is None:
@@ -186,8 +210,9 @@ class _Spelling:
             return self.prefix + name
         if name not in self.bare:
             if self.style == "alias" and self.rng.random() < 0.6:
-                self.bare[name] = "K" + "".join(c for c in name if c.isupper()) + str(
-                    len(self.bare))
+                self.bare[name] = (
+                    "K" + "".join(c for c in name if c.isupper()) + str(len(self.bare))
+                )
             else:
                 self.bare[name] = name
         return self.bare[name]
@@ -275,10 +300,11 @@ class KerasProgram:
         rng = self.rng
         if self.library and self.r() < 0.4:
             chosen = rng.sample(LIBRARY_NAMES, rng.randint(1, 3))
-            for module, name, kind in chosen:
+            for module, name, _kind in chosen:
                 alias = name if self.r() < 0.7 else f"{name}_{self.fresh('a')}"
-                self.imports.append(f"from {module} import {name}" + (
-                    f" as {alias}" if alias != name else ""))
+                self.imports.append(
+                    f"from {module} import {name}" + (f" as {alias}" if alias != name else "")
+                )
                 if name != "Block" and name not in ("CycA", "CycB") or self.r() < 0.5:
                     self.user_layers.append(alias)
         if self.r() < 0.3:
@@ -409,8 +435,7 @@ class KerasProgram:
         if self.r() < 0.2:
             params.append("**kwargs")
         self.emit(1, f"def __init__({', '.join(params)}):")
-        self.emit(2, "super().__init__(**kwargs)" if "**kwargs" in params
-                  else "super().__init__()")
+        self.emit(2, "super().__init__(**kwargs)" if "**kwargs" in params else "super().__init__()")
         if self.r() < 0.3:
             self.emit(2, "self.flag = True")
         n = max(1, int(rng.randint(1, 6) * self.size))
@@ -455,8 +480,11 @@ class KerasProgram:
             self.emit(level, f"self.{name} = [{self.ctor()} for _ in range(3)]")
             cls.attrs.append(_Attr(name, "list", None))
         elif roll < 0.76:
-            self.emit(level, f"self.{name} = [{self.ctor(stats_bias=0.3)}] * "
-                             f"{self.pick(['2', '3', 'depth' if False else '4'])}")
+            self.emit(
+                level,
+                f"self.{name} = [{self.ctor(stats_bias=0.3)}] * "
+                f"{self.pick(['2', '3', 'depth' if False else '4'])}",
+            )
             cls.attrs.append(_Attr(name, "repeat", None))
         elif roll < 0.81:
             local = self.fresh("one")
@@ -471,8 +499,12 @@ class KerasProgram:
             self.emit(level, f"self.{name} = {{'a': {self.ctor()}, 'b': {self.ctor()}}}")
             cls.attrs.append(_Attr(name, "dict", None))
         elif roll < 0.9:
-            self.emit(level, f"self.{name} = {self.ctor()} if self.r() else {self.ctor()}"
-                      .replace("self.r()", self.pick(["depth > 2", "norm is None", "True"])))
+            self.emit(
+                level,
+                f"self.{name} = {self.ctor()} if self.r() else {self.ctor()}".replace(
+                    "self.r()", self.pick(["depth > 2", "norm is None", "True"])
+                ),
+            )
             cls.attrs.append(_Attr(name, "one", None))
         elif roll < 0.94:
             self.emit(level, f"self.{name} = None")
@@ -572,12 +604,25 @@ class KerasProgram:
         return f"self.{attr.name}"
 
     def call(self, cls):
-        args = self.pick(["x", "x, training=False", "x, training=None, mask=None", "inputs",
-                          "x, mode='a'", "*args, **kwargs", "x, /, training=False"])
+        args = self.pick(
+            [
+                "x",
+                "x, training=False",
+                "x, training=None, mask=None",
+                "inputs",
+                "x, mode='a'",
+                "*args, **kwargs",
+                "x, /, training=False",
+            ]
+        )
         roll = self.r()
         if roll < 0.04:
-            self.emit(1, self.pick(["@tf.function", "@tf.function(jit_compile=True)",
-                                    "@functools.wraps(print)"]))
+            self.emit(
+                1,
+                self.pick(
+                    ["@tf.function", "@tf.function(jit_compile=True)", "@functools.wraps(print)"]
+                ),
+            )
         asynchronous = 0.04 <= roll < 0.07
         self.emit(1, f"{'async ' if asynchronous else ''}def call(self, {args}):")
         if args == "inputs":
@@ -682,8 +727,10 @@ class KerasProgram:
                 self.block(cls, level + 1, depth + 1, scope)
         elif roll < 0.66 and self.allow_match:
             self.emit(level, f"match {self.pick(['mode', 'training', 'x.shape'])}:")
-            for pattern in rng.sample(["'a'", "'b' | 'c'", "True", "[n, *_]",
-                                       "{'k': v}", "str() as s", "None"], rng.randint(1, 3)):
+            for pattern in rng.sample(
+                ["'a'", "'b' | 'c'", "True", "[n, *_]", "{'k': v}", "str() as s", "None"],
+                rng.randint(1, 3),
+            ):
                 self.emit(level + 1, f"case {pattern}:")
                 self.block(cls, level + 2, depth + 1, scope)
             if self.r() < 0.6:
@@ -698,8 +745,7 @@ class KerasProgram:
         elif roll < 0.76:
             inner = self.fresh("f")
             self.emit(level, f"def {inner}(t{', layer=None' if self.r() < 0.3 else ''}):")
-            self.block(cls, level + 1, depth + 1, _Scope(["t"] + scope.names),
-                       result="t", ret=True)
+            self.block(cls, level + 1, depth + 1, _Scope(["t"] + scope.names), result="t", ret=True)
             scope.callables.append(inner)
         elif roll < 0.79:
             inner = self.fresh("g")
@@ -732,8 +778,18 @@ class KerasProgram:
             self.emit(level, f"if (z := {self.expr(cls, depth, scope)}) is not None:")
             self.emit(level + 1, "x = z")
         elif roll < 0.96:
-            self.emit(level, self.pick(["pass", "assert x is not None", "del i" if False else "...",
-                                        "global COUNTER", "print(x)"]))
+            self.emit(
+                level,
+                self.pick(
+                    [
+                        "pass",
+                        "assert x is not None",
+                        "del i" if False else "...",
+                        "global COUNTER",
+                        "print(x)",
+                    ]
+                ),
+            )
         elif roll < 0.98:
             self.emit(level, f"if {self.cond(scope)}:")
             self.emit(level + 1, f"raise ValueError({self.fresh('m')!r})")
@@ -752,11 +808,17 @@ class KerasProgram:
         variants = [
             lambda: [f"{name}, {name}_b = {attr}, {other}", f"x = {name}({name}_b(x))"],
             lambda: [f"for {name} in ({attr}, {other}, {attr}):", f"    x = {name}(x)"],
-            lambda: [f"for {name}, m in zip([{attr}, {other}], [{attr}, {other}]):",
-                     f"    x = m({name}(x))"],
+            lambda: [
+                f"for {name}, m in zip([{attr}, {other}], [{attr}, {other}]):",
+                f"    x = m({name}(x))",
+            ],
             lambda: [f"for i, {name} in enumerate([{attr}] * 2):", f"    x = {name}(x)"],
-            lambda: [f"def {name}(t, layer={attr}):", "    return layer(layer(t))",
-                     f"x = {name}(x)", f"x = {name}(x, layer={other})"],
+            lambda: [
+                f"def {name}(t, layer={attr}):",
+                "    return layer(layer(t))",
+                f"x = {name}(x)",
+                f"x = {name}(x, layer={other})",
+            ],
             lambda: [f"x = ({name} := {attr})(x)", f"x = {name}(x)"],
             lambda: [f"x = {attr}.__call__(x)", f"x = {attr}.call(x)"],
             lambda: [f"x = functools.partial({attr})(x)", f"x = {attr}(*[x], **{{}})"],
@@ -766,8 +828,13 @@ class KerasProgram:
             lambda: [f"{name} = {{k: v for k, v in [('a', {attr})]}}", f"x = {name}['a'](x)"],
             lambda: [f"x = [{attr}(t) for t in [x, x] if t is not None][0]"],
             lambda: [f"x = {{t: {attr}(t) for t in [x]}}[x]"],
-            lambda: [f"def {name}():", "    nonlocal x", f"    x = {attr}(x)", f"{name}()",
-                     f"{name}()"],
+            lambda: [
+                f"def {name}():",
+                "    nonlocal x",
+                f"    x = {attr}(x)",
+                f"{name}()",
+                f"{name}()",
+            ],
             lambda: [f"del {self.pick(['y', 'h', 'x'])}"],
             lambda: [f"x = await {attr}(x)" if scope.asynchronous else f"y = yield {e()}"],
             lambda: [f"x = getattr(self, {self.pick(['name', 'self.key', repr('bn1')])})(x)"],
@@ -776,8 +843,14 @@ class KerasProgram:
             lambda: [f"self.{name} = {attr}", f"x = self.{name}(x)"],
             lambda: ["self.counter += 1", f"self.{name} = None"],
             lambda: [f"x = {attr}(x) if (x := {other}(x)) is not None else {attr}(x)"],
-            lambda: ["while True:", f"    x = {attr}(x)", "    if x is None:", "        break",
-                     "else:", f"    x = {other}(x)"],
+            lambda: [
+                "while True:",
+                f"    x = {attr}(x)",
+                "    if x is None:",
+                "        break",
+                "else:",
+                f"    x = {other}(x)",
+            ],
             lambda: ["try:", f"    return {attr}(x)", "finally:", f"    x = {attr}(x)"],
             lambda: [f"with {attr} as {name}:", f"    x = {name}(x)"],
             lambda: [f"assert {attr}(x) is not None, {other}(x)"],
@@ -790,8 +863,12 @@ class KerasProgram:
             lambda: [f"x = keras.ops.cond(training, lambda: {attr}(x), lambda: {other}(x))"],
             lambda: [f"x = tf.map_fn({attr}, x)", f"x = list(map({attr}, [x, x]))[0]"],
             lambda: [f'print(f"{{{attr}(x)}} {{{attr}(x)!r}}")'],
-            lambda: [f"if {attr}:", f"    x = {attr}(x)", f"elif {other} is {attr}:",
-                     f"    x = {other}(x)"],
+            lambda: [
+                f"if {attr}:",
+                f"    x = {attr}(x)",
+                f"elif {other} is {attr}:",
+                f"    x = {other}(x)",
+            ],
         ]
         for line in self.pick(variants)():
             self.emit(level, line)
@@ -804,10 +881,19 @@ class KerasProgram:
             self.emit(level, f"return {self.expr(cls, depth, scope, var=result)}")
 
     def cond(self, scope):
-        return self.pick(["training", "not training", "self.flag", "x is None",
-                          "mode == 'a'", "training and self.flag", "i > 0" if False else
-                          "getattr(self, 'flag', False)", "isinstance(x, list)", "y" if "y" in
-                          scope.names else "x"])
+        return self.pick(
+            [
+                "training",
+                "not training",
+                "self.flag",
+                "x is None",
+                "mode == 'a'",
+                "training and self.flag",
+                "i > 0" if False else "getattr(self, 'flag', False)",
+                "isinstance(x, list)",
+                "y" if "y" in scope.names else "x",
+            ]
+        )
 
     def expr(self, cls, depth, scope, var="x"):
         rng = self.rng
@@ -881,8 +967,9 @@ class KerasProgram:
         if roll < 0.15:  # two inputs, outputs in a dict
             self.emit(level, f"second = {api}Input(shape=(8,))")
             self.emit(level, f"z = {self.pick(layers_)}(second)")
-            self.emit(level, f"model = {api}Model(inputs=[inputs, second], "
-                             "outputs={'x': x, 'z': z})")
+            self.emit(
+                level, f"model = {api}Model(inputs=[inputs, second], outputs={{'x': x, 'z': z}})"
+            )
         elif roll < 0.25:  # two models over parts of one graph
             self.emit(level, f"head = {api}Model(inputs, x)")
             self.emit(level, f"model = {api}Model(inputs, {self.pick(layers_)}(x))")
@@ -942,8 +1029,10 @@ class KerasProgram:
             names.append(name)
         model = self.fresh("seq")
         if self.r() < 0.5:
-            items = [self.pick(names) if self.r() < 0.7 else self.ctor() for _ in range(
-                self.rng.randint(1, 5))]
+            items = [
+                self.pick(names) if self.r() < 0.7 else self.ctor()
+                for _ in range(self.rng.randint(1, 5))
+            ]
             self.emit(0, f"{model} = {api}Sequential([{', '.join(items)}])")
         else:
             self.emit(0, f"{model} = {api}Sequential()")
@@ -986,11 +1075,23 @@ class NotebookProgram:
         return self.rng.choice(seq)
 
     def build(self):
-        self.out += ["x_train = np.random.rand(64, 8)", "y_train = np.zeros(64)",
-                     "SHOW = False", ""]
-        kinds = [self.data_cell, self.loop_cell, self.if_cell, self.function_cell,
-                 self.model_cell, self.fit_cell, self.try_cell, self.comprehension_cell,
-                 self.with_cell]
+        self.out += [
+            "x_train = np.random.rand(64, 8)",
+            "y_train = np.zeros(64)",
+            "SHOW = False",
+            "",
+        ]
+        kinds = [
+            self.data_cell,
+            self.loop_cell,
+            self.if_cell,
+            self.function_cell,
+            self.model_cell,
+            self.fit_cell,
+            self.try_cell,
+            self.comprehension_cell,
+            self.with_cell,
+        ]
         weights = [4, 3, 3, 2, 2, 2, 1, 2, 1]
         for i in range(self.cells):
             self.out.append(f"# %% cell {i}")
@@ -999,8 +1100,11 @@ class NotebookProgram:
         return self
 
     def __str__(self):
-        head = ['"""Exported from a notebook by tools/fuzz.py."""', "import numpy as np",
-                "import matplotlib.pyplot as plt"] + self.spell.lines()
+        head = [
+            '"""Exported from a notebook by tools/fuzz.py."""',
+            "import numpy as np",
+            "import matplotlib.pyplot as plt",
+        ] + self.spell.lines()
         return "\n".join(head + [""] + self.out) + "\n"
 
     def data_cell(self, i):
@@ -1011,13 +1115,18 @@ class NotebookProgram:
         self.data.append(name)
 
     def loop_cell(self, i):
-        self.out += [f"for row_{i} in {self.pick(self.data)}[:3]:",
-                     f"    total_{i} = row_{i}.sum()",
-                     f"    print(total_{i})"]
+        self.out += [
+            f"for row_{i} in {self.pick(self.data)}[:3]:",
+            f"    total_{i} = row_{i}.sum()",
+            f"    print(total_{i})",
+        ]
 
     def if_cell(self, i):
-        self.out += ["if SHOW:", f"    plt.plot({self.pick(self.data)}[:, 0])",
-                     f"    plt.title('cell {i}')"]
+        self.out += [
+            "if SHOW:",
+            f"    plt.plot({self.pick(self.data)}[:, 0])",
+            f"    plt.title('cell {i}')",
+        ]
         if self.rng.random() < 0.3:
             self.out += ["else:", f"    summary_{i} = {self.pick(self.data)}.shape"]
 
@@ -1043,21 +1152,29 @@ class NotebookProgram:
         if not self.models:
             return self.data_cell(i)
         model = self.pick(self.models)
-        self.out += [f"{model}.compile('adam', 'mse')",
-                     f"history_{i} = {model}.fit(x_train, y_train, epochs=1, verbose=0)",
-                     f"for epoch_{i}, loss_{i} in enumerate(history_{i}.history['loss']):",
-                     f"    print(epoch_{i}, loss_{i})"]
+        self.out += [
+            f"{model}.compile('adam', 'mse')",
+            f"history_{i} = {model}.fit(x_train, y_train, epochs=1, verbose=0)",
+            f"for epoch_{i}, loss_{i} in enumerate(history_{i}.history['loss']):",
+            f"    print(epoch_{i}, loss_{i})",
+        ]
 
     def try_cell(self, i):
-        self.out += ["try:", f"    value_{i} = float({self.pick(self.data)}[0, 0])",
-                     "except (IndexError, TypeError) as error:", f"    value_{i} = None"]
+        self.out += [
+            "try:",
+            f"    value_{i} = float({self.pick(self.data)}[0, 0])",
+            "except (IndexError, TypeError) as error:",
+            f"    value_{i} = None",
+        ]
 
     def comprehension_cell(self, i):
         self.out.append(f"sizes_{i} = [len(v) for v in [{self.pick(self.data)}]]")
 
     def with_cell(self, i):
-        self.out += [f"with open('log_{i}.txt', 'w') as handle_{i}:",
-                     f"    handle_{i}.write(str({self.pick(self.data)}.shape))"]
+        self.out += [
+            f"with open('log_{i}.txt', 'w') as handle_{i}:",
+            f"    handle_{i}.write(str({self.pick(self.data)}.shape))",
+        ]
 
 
 def notebook_program(seed, cells=60):
@@ -1074,12 +1191,15 @@ def nested_program(hypo_source):
     """A hypothesmith program as the body of a model's `call()`, between layer calls; None when
     it is not valid there (a `from m import *`, `__future__`, `nonlocal` at the top...)."""
     body = textwrap.indent(hypo_source.strip("\n") or "pass", " " * 8)
-    source = ("import keras\nfrom keras import layers\n\n\nclass Net(keras.Model):\n"
-              "    def __init__(self):\n        super().__init__()\n"
-              "        self.bn = layers.BatchNormalization()\n"
-              "        self.dense = layers.Dense(4)\n\n"
-              "    def call(self, x, training=False):\n        x = self.bn(x)\n"
-              + body + "\n        x = self.dense(self.bn(x))\n        return x\n")
+    source = (
+        "import keras\nfrom keras import layers\n\n\nclass Net(keras.Model):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        "        self.bn = layers.BatchNormalization()\n"
+        "        self.dense = layers.Dense(4)\n\n"
+        "    def call(self, x, training=False):\n        x = self.bn(x)\n"
+        + body
+        + "\n        x = self.dense(self.bn(x))\n        return x\n"
+    )
     try:
         parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -1095,6 +1215,7 @@ def parse(source):
 
 
 # -- checking one program in process ----------------------------------------------------------
+
 
 class _BudgetLog(logging.Handler):
     def __init__(self):
@@ -1176,9 +1297,11 @@ def check_source(source, filename):
     try:
         findings = check_safely(tree, source, filename)
     except Exception as exc:  # noqa: BLE001 - recorded, that is the point
-        return Outcome(seconds=time.perf_counter() - start,
-                       error=f"{type(exc).__name__}: {exc}"[:300],
-                       frame=innermost_plugin_frame(exc))
+        return Outcome(
+            seconds=time.perf_counter() - start,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+            frame=innermost_plugin_frame(exc),
+        )
     seconds = time.perf_counter() - start
     outcome = Outcome(findings, seconds, log.spent > before)
     budget = _MeasuredBudget.last
@@ -1215,6 +1338,7 @@ def measure_budget():
 
 # -- batches through processes ----------------------------------------------------------------
 
+
 def write_batch(folder, sources):
     """Write the library and each source as fuzz_NNNN.py; returns the file names."""
     os.makedirs(folder, exist_ok=True)
@@ -1234,9 +1358,15 @@ _ROW = re.compile(r"^(?P<path>.+?):(?P<row>\d+):(?P<col>\d+): (?P<msg>[A-Z]+[0-9
 
 
 def _flake8(args, cwd, stdin=None, env=None):
-    proc = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=KR", *args],
-                          cwd=cwd, input=stdin, capture_output=True, text=True, timeout=600,
-                          env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select=KR", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
         raise RuntimeError(f"flake8 failed ({proc.returncode}): {proc.stderr[-2000:]}")
     found = collections.defaultdict(list)
@@ -1278,13 +1408,20 @@ print(json.dumps(out))
 def hashseed_findings(folder, names, hashseed):
     """{name: [(row, col, message)]} from the plugin in a process with this PYTHONHASHSEED."""
     env = dict(os.environ, PYTHONHASHSEED=str(hashseed), KERAS_REUSE_RAISE="1")
-    proc = subprocess.run([sys.executable, "-c", WORKER, folder, *names], cwd=folder,
-                          capture_output=True, text=True, timeout=600, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, folder, *names],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"worker failed: {proc.stderr[-2000:]}")
     # flake8 numbers columns from 1, the plugin from 0: shown as flake8 shows them
-    return {k: sorted((r, c + 1, m) for r, c, m in v) for k, v in json.loads(proc.stdout).items()
-            if v}
+    return {
+        k: sorted((r, c + 1, m) for r, c, m in v) for k, v in json.loads(proc.stdout).items() if v
+    }
 
 
 def compare(a, b):
@@ -1294,19 +1431,26 @@ def compare(a, b):
 
 # -- hypothesmith programs outside hypothesis's test runner -----------------------------------
 
+
 def hypothesmith_sources(count, seed):
     """`count` programs drawn from hypothesmith's grammar and node strategies (with hypothesis's
     `find`-free data generation: one `given` run that collects what it is shown)."""
-    from hypothesis import HealthCheck, Phase, given, settings, seed as hseed
-    from hypothesis import strategies as st
     import hypothesmith
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
 
     drawn = []
     strategy = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
 
     @hseed(seed)
-    @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(source):
         drawn.append(source)
@@ -1316,6 +1460,7 @@ def hypothesmith_sources(count, seed):
 
 
 # -- the long run -----------------------------------------------------------------------------
+
 
 def _programs(rng, args):
     """One batch: (label, source) pairs, Keras-shaped and hypothesmith ones."""
@@ -1357,8 +1502,9 @@ def run(args):
     batch_no = 0
 
     def out_of_time():
-        return ((deadline is not None and time.monotonic() > deadline)
-                or (args.count and stats["programs"] >= args.count))
+        return (deadline is not None and time.monotonic() > deadline) or (
+            args.count and stats["programs"] >= args.count
+        )
 
     while not out_of_time():
         batch_no += 1
@@ -1372,15 +1518,16 @@ def run(args):
             stats["programs"] += 1
             stats[label.split()[0]] += 1
             times.append(outcome.seconds)
-            slowest = sorted(slowest + [(outcome.seconds, label, len(source.splitlines()))],
-                             reverse=True)[:5]
+            slowest = sorted(
+                slowest + [(outcome.seconds, label, len(source.splitlines()))], reverse=True
+            )[:5]
             if outcome.budget_used is not None:
-                most_budget = sorted(most_budget + [(outcome.budget_used, label)],
-                                     reverse=True)[:3]
+                most_budget = sorted(most_budget + [(outcome.budget_used, label)], reverse=True)[:3]
             if outcome.error:
                 stats["internal errors"] += 1
                 errors[(outcome.error.split(":")[0], outcome.frame)].append(
-                    (label, os.path.join(folder, name), outcome.error))
+                    (label, os.path.join(folder, name), outcome.error)
+                )
                 continue
             if outcome.budget_spent:
                 stats["budget exhaustions"] += 1
@@ -1392,15 +1539,19 @@ def run(args):
         if not args.no_processes and batch_no % args.process_every == 0:
             _agreement(folder, names, labels, here, rng, args, stats, mismatches)
         if args.verbose:
-            print(f"batch {batch_no} after {time.monotonic() - started:.0f}s: {dict(stats)}",
-                  flush=True)
+            print(
+                f"batch {batch_no} after {time.monotonic() - started:.0f}s: {dict(stats)}",
+                flush=True,
+            )
     elapsed = time.monotonic() - started
 
     print(f"ran {elapsed:.0f}s, {batch_no} batches, seed {args.seed}")
-    print(f"programs: {stats['programs']} (keras-shaped {stats['keras']}, notebooks "
-          f"{stats['notebook']}, hypothesmith "
-          f"{stats['hypothesmith']}, hypothesmith as the body of call() "
-          f"{stats['hypothesmith-in-call']})")
+    print(
+        f"programs: {stats['programs']} (keras-shaped {stats['keras']}, notebooks "
+        f"{stats['notebook']}, hypothesmith "
+        f"{stats['hypothesmith']}, hypothesmith as the body of call() "
+        f"{stats['hypothesmith-in-call']})"
+    )
     print(f"programs with findings: {stats['programs with findings']}")
     print("findings per code: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
     print(f"internal errors: {stats['internal errors']}")
@@ -1410,28 +1561,37 @@ def run(args):
     for item in budget[:10]:
         print(f"  {item}")
     if most_budget:
-        print("largest shares of the budget used: " + "; ".join(
-            f"{share:.1%} {label}" for share, label in most_budget))
+        print(
+            "largest shares of the budget used: "
+            + "; ".join(f"{share:.1%} {label}" for share, label in most_budget)
+        )
     if times:
         print(f"time per program: max {max(times):.3f}s, mean {sum(times) / len(times):.4f}s")
-        print("slowest: " + "; ".join(f"{t:.3f}s {label} ({lines} lines)"
-                                      for t, label, lines in slowest))
-    print(f"process runs: flake8 file mode {stats['flake8 file-mode runs']} (over "
-          f"{stats['files through flake8']} files), stdin {stats['flake8 stdin runs']}, "
-          f"hash-seed workers {stats['hash-seed worker runs']}")
-    print("mismatches: " + (", ".join(f"{k} {len(v)}" for k, v in mismatches.items())
-                            or "none"))
+        print(
+            "slowest: "
+            + "; ".join(f"{t:.3f}s {label} ({lines} lines)" for t, label, lines in slowest)
+        )
+    print(
+        f"process runs: flake8 file mode {stats['flake8 file-mode runs']} (over "
+        f"{stats['files through flake8']} files), stdin {stats['flake8 stdin runs']}, "
+        f"hash-seed workers {stats['hash-seed worker runs']}"
+    )
+    print("mismatches: " + (", ".join(f"{k} {len(v)}" for k, v in mismatches.items()) or "none"))
     for kind, where in mismatches.items():
         for item in where[:5]:
             print(f"  {kind}: {item}")
     print(f"batches kept in {tmp_root}")
-    bad = stats["internal errors"] + stats["budget exhaustions"] + sum(
-        len(v) for v in mismatches.values())
+    bad = (
+        stats["internal errors"]
+        + stats["budget exhaustions"]
+        + sum(len(v) for v in mismatches.values())
+    )
     return 1 if bad else 0
 
 
 def _agreement(folder, names, labels, here, rng, args, stats, mismatches):
     """The batch through processes: flake8 -j1, -j2 and stdin, and hash-seed workers."""
+
     def note(kind, differing):
         for name in differing:
             mismatches[kind].append((os.path.join(folder, name), labels.get(name)))
@@ -1445,8 +1605,7 @@ def _agreement(folder, names, labels, here, rng, args, stats, mismatches):
         note("flake8 vs this process", compare(j1, here))
         candidates = sorted(j1)  # stdin for files with findings first
         stdin_names = rng.sample(candidates, min(args.stdin_per_batch // 2, len(candidates)))
-        stdin_names += rng.sample(names, min(args.stdin_per_batch - len(stdin_names),
-                                             len(names)))
+        stdin_names += rng.sample(names, min(args.stdin_per_batch - len(stdin_names), len(names)))
         for name in stdin_names:
             stats["flake8 stdin runs"] += 1
             if flake8_stdin(folder, name) != j1.get(name, []):
@@ -1466,27 +1625,53 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=0, help="or this many programs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run")
     parser.add_argument("--batch", type=int, default=100, help="programs per flake8 batch")
-    parser.add_argument("--hypo-share", type=float, default=0.2,
-                        help="share of hypothesmith programs")
+    parser.add_argument(
+        "--hypo-share", type=float, default=0.2, help="share of hypothesmith programs"
+    )
     parser.add_argument("--stdin-per-batch", type=int, default=8)
-    parser.add_argument("--process-every", type=int, default=1, metavar="N",
-                        help="run the process checks on every N-th batch")
-    parser.add_argument("--sizes", type=lambda s: [float(x) for x in s.split(",")],
-                        default=[0.5, 1.0, 1.0, 1.5, 3.0],
-                        help="size factors to draw from (3.0: about 1,800 lines)")
+    parser.add_argument(
+        "--process-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the process checks on every N-th batch",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [float(x) for x in s.split(",")],
+        default=[0.5, 1.0, 1.0, 1.5, 3.0],
+        help="size factors to draw from (3.0: about 1,800 lines)",
+    )
     parser.add_argument("--keep", metavar="DIR", help="write the batches here")
-    parser.add_argument("--notebook-share", type=float, default=0.1,
-                        help="share of exported-notebook programs (20 to 360 cells)")
-    parser.add_argument("--odd", type=float, default=0.1,
-                        help="share of rarer statement shapes in Keras-shaped programs")
-    parser.add_argument("--hashseeds", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[0, 1, 12345])
-    parser.add_argument("--no-processes", action="store_true",
-                        help="only the in-process checks")
-    parser.add_argument("--show", type=int, metavar="SEED",
-                        help="print the Keras-shaped program of this seed and exit")
-    parser.add_argument("--show-notebook", type=int, nargs=2, metavar=("SEED", "CELLS"),
-                        help="print the notebook program of this seed and size and exit")
+    parser.add_argument(
+        "--notebook-share",
+        type=float,
+        default=0.1,
+        help="share of exported-notebook programs (20 to 360 cells)",
+    )
+    parser.add_argument(
+        "--odd",
+        type=float,
+        default=0.1,
+        help="share of rarer statement shapes in Keras-shaped programs",
+    )
+    parser.add_argument(
+        "--hashseeds", type=lambda s: [int(x) for x in s.split(",")], default=[0, 1, 12345]
+    )
+    parser.add_argument("--no-processes", action="store_true", help="only the in-process checks")
+    parser.add_argument(
+        "--show",
+        type=int,
+        metavar="SEED",
+        help="print the Keras-shaped program of this seed and exit",
+    )
+    parser.add_argument(
+        "--show-notebook",
+        type=int,
+        nargs=2,
+        metavar=("SEED", "CELLS"),
+        help="print the notebook program of this seed and size and exit",
+    )
     parser.add_argument("--size", type=float, default=1.0, help="size factor for --show")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)

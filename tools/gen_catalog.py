@@ -19,6 +19,7 @@ A category is decided by building the layer, never by its name:
 Layers that cannot be built here are listed in SOURCE_DECISIONS with the category read from their
 source and why.
 """
+
 import argparse
 import inspect
 import json
@@ -33,73 +34,145 @@ PLUGIN_CATALOG = HERE.parent / "flake8_keras_reuse" / "knowledge" / "layers.json
 # Keras flavours: the module to introspect and the public namespaces that hold its layers.
 FLAVOURS = {
     "keras3": {"module": "keras", "namespaces": ["layers"]},
-    "keras2": {"module": "tf_keras", "namespaces": [
-        "layers", "layers.experimental", "layers.experimental.preprocessing"]},
+    "keras2": {
+        "module": "tf_keras",
+        "namespaces": ["layers", "layers.experimental", "layers.experimental.preprocessing"],
+    },
 }
 
 # Constructor arguments for layers that need some; the rest are built with none.
 CTOR_ARGS = {
-    "Dense": dict(units=4), "EinsumDense": dict(equation="ab,bc->ac", output_shape=4),
+    "Dense": dict(units=4),
+    "EinsumDense": dict(equation="ab,bc->ac", output_shape=4),
     "Embedding": dict(input_dim=10, output_dim=4),
     "ReversibleEmbedding": dict(input_dim=10, output_dim=4),
-    "Conv1D": (4, 1), "Conv2D": (4, 1), "Conv3D": (4, 1), "Conv1DTranspose": (4, 1),
-    "Conv2DTranspose": (4, 1), "Conv3DTranspose": (4, 1), "SeparableConv1D": (4, 1),
-    "SeparableConv2D": (4, 1), "DepthwiseConv1D": (1,), "DepthwiseConv2D": (1,),
-    "ConvLSTM1D": (4, 1), "ConvLSTM2D": (4, 1), "ConvLSTM3D": (4, 1),
-    "LocallyConnected1D": (4, 1), "LocallyConnected2D": (4, 1),
-    "SimpleRNN": (4,), "LSTM": (4,), "GRU": (4,), "SimpleRNNCell": (4,), "LSTMCell": (4,),
-    "GRUCell": (4,), "PeepholeLSTMCell": (4,),
+    "Conv1D": (4, 1),
+    "Conv2D": (4, 1),
+    "Conv3D": (4, 1),
+    "Conv1DTranspose": (4, 1),
+    "Conv2DTranspose": (4, 1),
+    "Conv3DTranspose": (4, 1),
+    "SeparableConv1D": (4, 1),
+    "SeparableConv2D": (4, 1),
+    "DepthwiseConv1D": (1,),
+    "DepthwiseConv2D": (1,),
+    "ConvLSTM1D": (4, 1),
+    "ConvLSTM2D": (4, 1),
+    "ConvLSTM3D": (4, 1),
+    "LocallyConnected1D": (4, 1),
+    "LocallyConnected2D": (4, 1),
+    "SimpleRNN": (4,),
+    "LSTM": (4,),
+    "GRU": (4,),
+    "SimpleRNNCell": (4,),
+    "LSTMCell": (4,),
+    "GRUCell": (4,),
+    "PeepholeLSTMCell": (4,),
     "MultiHeadAttention": dict(num_heads=2, key_dim=4),
     "GroupedQueryAttention": dict(head_dim=4, num_query_heads=2, num_key_value_heads=1),
-    "GroupNormalization": dict(groups=1), "Activation": ("relu",), "Dropout": (0.5,),
-    "SpatialDropout1D": (0.5,), "SpatialDropout2D": (0.5,), "SpatialDropout3D": (0.5,),
-    "GaussianDropout": (0.5,), "GaussianNoise": (0.5,), "AlphaDropout": (0.5,),
-    "Reshape": ((-1,),), "Permute": ((1,),), "RepeatVector": (2,), "Rescaling": (0.5,),
-    "Resizing": (4, 4), "CenterCrop": (4, 4), "RandomCrop": (4, 4), "RandomRotation": (0.1,),
-    "RandomZoom": (0.1,), "RandomTranslation": (0.1, 0.1), "RandomContrast": (0.1,),
-    "RandomBrightness": (0.1,), "RandomHeight": (0.1,), "RandomWidth": (0.1,),
-    "RandomShear": dict(x_factor=0.1), "RandomPosterization": dict(factor=(1, 8)),
-    "RandomColorJitter": dict(brightness_factor=0.1), "RandomColorDegeneration": (0.1,),
-    "RandomSaturation": (0.1,), "RandomSharpness": (0.1,), "RandomHue": (0.1, (0, 255)),
-    "RandomErasing": dict(factor=0.5), "RandomGaussianBlur": dict(factor=0.5),
-    "RandomPerspective": dict(factor=0.5), "RandomElasticTransform": dict(factor=0.5),
-    "Solarization": dict(addition_factor=0.1), "Discretization": dict(bin_boundaries=[0.5]),
-    "CategoryEncoding": dict(num_tokens=10), "MaxNumBoundingBoxes": dict(max_number=2),
-    "Lambda": (lambda x: x,), "Masking": (), "Cropping1D": (1,),
+    "GroupNormalization": dict(groups=1),
+    "Activation": ("relu",),
+    "Dropout": (0.5,),
+    "SpatialDropout1D": (0.5,),
+    "SpatialDropout2D": (0.5,),
+    "SpatialDropout3D": (0.5,),
+    "GaussianDropout": (0.5,),
+    "GaussianNoise": (0.5,),
+    "AlphaDropout": (0.5,),
+    "Reshape": ((-1,),),
+    "Permute": ((1,),),
+    "RepeatVector": (2,),
+    "Rescaling": (0.5,),
+    "Resizing": (4, 4),
+    "CenterCrop": (4, 4),
+    "RandomCrop": (4, 4),
+    "RandomRotation": (0.1,),
+    "RandomZoom": (0.1,),
+    "RandomTranslation": (0.1, 0.1),
+    "RandomContrast": (0.1,),
+    "RandomBrightness": (0.1,),
+    "RandomHeight": (0.1,),
+    "RandomWidth": (0.1,),
+    "RandomShear": dict(x_factor=0.1),
+    "RandomPosterization": dict(factor=(1, 8)),
+    "RandomColorJitter": dict(brightness_factor=0.1),
+    "RandomColorDegeneration": (0.1,),
+    "RandomSaturation": (0.1,),
+    "RandomSharpness": (0.1,),
+    "RandomHue": (0.1, (0, 255)),
+    "RandomErasing": dict(factor=0.5),
+    "RandomGaussianBlur": dict(factor=0.5),
+    "RandomPerspective": dict(factor=0.5),
+    "RandomElasticTransform": dict(factor=0.5),
+    "Solarization": dict(addition_factor=0.1),
+    "Discretization": dict(bin_boundaries=[0.5]),
+    "CategoryEncoding": dict(num_tokens=10),
+    "MaxNumBoundingBoxes": dict(max_number=2),
+    "Lambda": (lambda x: x,),
+    "Masking": (),
+    "Cropping1D": (1,),
     "STFTSpectrogram": dict(frame_length=8, frame_step=4, fft_length=8),
-    "MelSpectrogram": dict(fft_length=64, sequence_stride=16, sequence_length=64,
-                           num_mel_bins=8),
-    "AdaptiveAveragePooling1D": (2,), "AdaptiveAveragePooling2D": (2,),
-    "AdaptiveAveragePooling3D": (2,), "AdaptiveMaxPooling1D": (2,),
-    "AdaptiveMaxPooling2D": (2,), "AdaptiveMaxPooling3D": (2,),
-    "RandomFourierFeatures": dict(output_dim=4), "ThresholdedReLU": (),
-    "AveragePooling1D": (2,), "AveragePooling2D": (2,), "AveragePooling3D": (2,),
+    "MelSpectrogram": dict(fft_length=64, sequence_stride=16, sequence_length=64, num_mel_bins=8),
+    "AdaptiveAveragePooling1D": (2,),
+    "AdaptiveAveragePooling2D": (2,),
+    "AdaptiveAveragePooling3D": (2,),
+    "AdaptiveMaxPooling1D": (2,),
+    "AdaptiveMaxPooling2D": (2,),
+    "AdaptiveMaxPooling3D": (2,),
+    "RandomFourierFeatures": dict(output_dim=4),
+    "ThresholdedReLU": (),
+    "AveragePooling1D": (2,),
+    "AveragePooling2D": (2,),
+    "AveragePooling3D": (2,),
     "Dot": dict(axes=-1),
 }
 
 # Layers that take another layer: built around a small Dense (or an RNN where required).
-WRAPPED = {"TimeDistributed": "Dense", "SpectralNormalization": "Dense",
-           "Bidirectional": "LSTM", "RNN": "SimpleRNNCell", "StackedRNNCells": "cells",
-           "Wrapper": "Dense", "Pipeline": "pipeline"}
+WRAPPED = {
+    "TimeDistributed": "Dense",
+    "SpectralNormalization": "Dense",
+    "Bidirectional": "LSTM",
+    "RNN": "SimpleRNNCell",
+    "StackedRNNCells": "cells",
+    "Wrapper": "Dense",
+    "Pipeline": "pipeline",
+}
 
 # Layers that cannot be built on a CPU without TensorFlow or outside data: decided by reading
 # their source. The reason says what in the source decides it.
 SOURCE_DECISIONS = {
-    "StringLookup": ("adapted", "a vocabulary table set by adapt() or the constructor; the "
-                     "forward pass only reads it (needs TensorFlow to build on JAX)"),
+    "StringLookup": (
+        "adapted",
+        "a vocabulary table set by adapt() or the constructor; the "
+        "forward pass only reads it (needs TensorFlow to build on JAX)",
+    ),
     "IntegerLookup": ("adapted", "as StringLookup"),
-    "TextVectorization": ("adapted", "a StringLookup vocabulary set by adapt(); the forward pass "
-                          "only reads it (not built here: needs TensorFlow on JAX, and text)"),
-    "Hashing": ("stateless", "hashes its input with a fixed salt; creates no variables (not "
-                "built here: needs TensorFlow on JAX, and num_bins)"),
-    "HashedCrossing": ("stateless", "hashes crossed features; creates no variables (not built "
-                       "here: needs TensorFlow on JAX, and num_bins)"),
-    "TFSMLayer": ("table", "loads its variables from a SavedModel; their shapes do not depend "
-                  "on the input (needs a SavedModel on disk)"),
+    "TextVectorization": (
+        "adapted",
+        "a StringLookup vocabulary set by adapt(); the forward pass "
+        "only reads it (not built here: needs TensorFlow on JAX, and text)",
+    ),
+    "Hashing": (
+        "stateless",
+        "hashes its input with a fixed salt; creates no variables (not "
+        "built here: needs TensorFlow on JAX, and num_bins)",
+    ),
+    "HashedCrossing": (
+        "stateless",
+        "hashes crossed features; creates no variables (not built "
+        "here: needs TensorFlow on JAX, and num_bins)",
+    ),
+    "TFSMLayer": (
+        "table",
+        "loads its variables from a SavedModel; their shapes do not depend "
+        "on the input (needs a SavedModel on disk)",
+    ),
     "JaxLayer": ("wrapper", "its variables come from the wrapped function's init"),
     "FlaxLayer": ("wrapper", "its variables come from the wrapped Flax module"),
-    "TorchModuleWrapper": ("wrapper", "its variables are the wrapped torch module's (needs the "
-                           "torch backend)"),
+    "TorchModuleWrapper": (
+        "wrapper",
+        "its variables are the wrapped torch module's (needs the torch backend)",
+    ),
     "InputLayer": ("stateless", "a placeholder for the model's input; never called on tensors"),
     "DynamicEmbedding": ("stats", "its vocabulary is updated by every training call"),
     "DynamicLookup": ("stats", "its vocabulary is updated by every training call"),
@@ -107,9 +180,12 @@ SOURCE_DECISIONS = {
     "Wrapper": ("wrapper", "the abstract base of layers that wrap another layer"),
     "AbstractRNNCell": ("cell", "the abstract base of recurrent cells"),
     "DenseFeatures": ("wrapper", "its variables belong to the feature columns it is given"),
-    "SpectralNormalization": ("stats", "a training call updates its power-iteration vector and "
-                              "rewrites the wrapped layer's kernel (tf_keras 2.21 cannot build "
-                              "it: it mixes in Keras 3's InputSpec)"),
+    "SpectralNormalization": (
+        "stats",
+        "a training call updates its power-iteration vector and "
+        "rewrites the wrapped layer's kernel (tf_keras 2.21 cannot build "
+        "it: it mixes in Keras 3's InputSpec)",
+    ),
 }
 
 BASES = ["Layer", "Model", "Sequential", "Functional"]
@@ -144,8 +220,11 @@ def construct(keras, cls, variant=0):
 
     name = cls.__name__
     inner = WRAPPED.get(name)
-    given = {"Dense": lambda: keras.layers.Dense(4), "LSTM": lambda: keras.layers.LSTM(4),
-             "SimpleRNNCell": lambda: keras.layers.SimpleRNNCell(4)}.get(inner)
+    given = {
+        "Dense": lambda: keras.layers.Dense(4),
+        "LSTM": lambda: keras.layers.LSTM(4),
+        "SimpleRNNCell": lambda: keras.layers.SimpleRNNCell(4),
+    }.get(inner)
     if given is not None:
         layer = given()
         wrapper = cls(layer)
@@ -174,12 +253,18 @@ def candidate_inputs(channels, tensor=None):
 
     c = channels
     return [
-        ((f(2, 8, 8, c),), {}), ((f(2, 8, c),), {}), ((f(2, c),), {}),
-        ((f(2, 4, 8, 8, c),), {}), ((f(2, 4, 4, 4, 4, c),), {}),
-        (([f(2, 8, c), f(2, 8, c)],), {}), ((), {"query": f(2, 8, c), "value": f(2, 8, c)}),
-        ((f(2, c), [f(2, 4)]), {}), ((f(2, c), [f(2, 4), f(2, 4)]), {}),
+        ((f(2, 8, 8, c),), {}),
+        ((f(2, 8, c),), {}),
+        ((f(2, c),), {}),
+        ((f(2, 4, 8, 8, c),), {}),
+        ((f(2, 4, 4, 4, 4, c),), {}),
+        (([f(2, 8, c), f(2, 8, c)],), {}),
+        ((), {"query": f(2, 8, c), "value": f(2, 8, c)}),
+        ((f(2, c), [f(2, 4)]), {}),
+        ((f(2, c), [f(2, 4), f(2, 4)]), {}),
         ((f(2, c), [[f(2, 4)], [f(2, 4)]]), {}),
-        ((i(2, c),), {}), ((f(2, 64 * c),), {}),
+        ((i(2, c),), {}),
+        ((f(2, 64 * c),), {}),
     ]
 
 
@@ -216,8 +301,10 @@ def decide(keras, cls):
             return category, f"source: {reason}", None
         return None, f"not built: {exc}", None
     weights = list(layer.weights)
-    counts = {"trainable": len(layer.trainable_weights),
-              "non_trainable": len(layer.non_trainable_weights)}
+    counts = {
+        "trainable": len(layer.trainable_weights),
+        "non_trainable": len(layer.non_trainable_weights),
+    }
     if WRAPPED.get(name) in ("Dense", "pipeline") and name != "SpectralNormalization":
         return "wrapper", "building: its variables are the wrapped layer's", counts
     if not weights:
@@ -250,8 +337,9 @@ def keeps_argument(keras, cls):
         wrapper = construct(keras, cls)
     except Exception:  # noqa: BLE001 - not constructible here: say nothing
         return None
-    inner = [v for k, v in vars(wrapper).items()
-             if k != "_given" and isinstance(v, keras.layers.Layer)]
+    inner = [
+        v for k, v in vars(wrapper).items() if k != "_given" and isinstance(v, keras.layers.Layer)
+    ]
     given = getattr(wrapper, "_given", None)
     return any(v is given for v in inner) if given is not None else None
 
@@ -261,8 +349,12 @@ def generate(flavour):
     entries = {}
     for cls, names in sorted(public_layers(keras, flavour).items(), key=lambda kv: kv[0].__name__):
         category, decided_by, counts = decide(keras, cls)
-        entry = {"category": category, "public_names": sorted(names),
-                 "module": cls.__module__, "decided_by": decided_by}
+        entry = {
+            "category": category,
+            "public_names": sorted(names),
+            "module": cls.__module__,
+            "decided_by": decided_by,
+        }
         if counts is not None:
             entry["variables"] = counts
         keeps = keeps_argument(keras, cls)
@@ -270,8 +362,13 @@ def generate(flavour):
             entry["keeps_layer_argument"] = keeps
         entries[cls.__name__] = entry
     version = getattr(keras, "__version__", "?")
-    return {"flavour": flavour, "library": FLAVOURS[flavour]["module"], "version": version,
-            "namespaces": FLAVOURS[flavour]["namespaces"], "classes": entries}
+    return {
+        "flavour": flavour,
+        "library": FLAVOURS[flavour]["module"],
+        "version": version,
+        "namespaces": FLAVOURS[flavour]["namespaces"],
+        "classes": entries,
+    }
 
 
 def merge(parts):
@@ -288,8 +385,14 @@ def merge(parts):
         values = set(record["category"].values())
         if len(values) == 1:
             record["category"] = values.pop()
-    copies = sorted({cls for part in parts for cls, e in part["classes"].items()
-                     if e.get("keeps_layer_argument") is False})
+    copies = sorted(
+        {
+            cls
+            for part in parts
+            for cls, e in part["classes"].items()
+            if e.get("keeps_layer_argument") is False
+        }
+    )
     return {
         "copies_layer_argument": copies,
         "_comment": (
@@ -297,7 +400,8 @@ def merge(parts):
             + ", ".join(f"{p['library']} {p['version']}" for p in parts)
             + "; do not edit by hand. Public name -> the class Keras defines and its category "
             "(one for all flavours, or per flavour where they differ). See the categories in "
-            "tools/gen_catalog.py."),
+            "tools/gen_catalog.py."
+        ),
         "layers": dict(sorted(classes.items())),
         "bases": BASES,
     }
@@ -310,12 +414,16 @@ def dump(data):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["keras3", "keras2", "merge"])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 when the checked-in file differs")
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 when the checked-in file differs"
+    )
     args = parser.parse_args()
     if args.what == "merge":
-        parts = [json.loads((OUT / f"{f}.json").read_text()) for f in FLAVOURS
-                 if (OUT / f"{f}.json").exists()]
+        parts = [
+            json.loads((OUT / f"{f}.json").read_text())
+            for f in FLAVOURS
+            if (OUT / f"{f}.json").exists()
+        ]
         target, text = PLUGIN_CATALOG, dump(merge(parts))
     else:
         target, text = OUT / f"{args.what}.json", dump(generate(args.what))

@@ -12,6 +12,7 @@ frame in flake8_keras_reuse. Prints totals: files, parse failures, internal erro
 type and frame, with files), findings per code, budget exhaustions, the slowest files.
 Exit status 1 when there was an internal error or an exhausted budget.
 """
+
 import argparse
 import ast
 import collections
@@ -58,8 +59,12 @@ def main(argv=None):
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--exclude", default="", help="folder names to skip, comma-separated")
     parser.add_argument("--slowest", type=int, default=10)
-    parser.add_argument("--stuck-after", type=float, default=120.0,
-                        help="dump the stacks when one file takes longer than this")
+    parser.add_argument(
+        "--stuck-after",
+        type=float,
+        default=120.0,
+        help="dump the stacks when one file takes longer than this",
+    )
     parser.add_argument("--findings", action="store_true", help="print every finding")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -84,8 +89,15 @@ def main(argv=None):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(source, filename=path)
-        except (SyntaxError, ValueError, UnicodeError, OSError, RecursionError,
-                MemoryError, LookupError) as exc:
+        except (
+            SyntaxError,
+            ValueError,
+            UnicodeError,
+            OSError,
+            RecursionError,
+            MemoryError,
+            LookupError,
+        ) as exc:
             totals["parse failures"] += 1
             unparsed[type(exc).__name__] += 1
             continue
@@ -100,7 +112,8 @@ def main(argv=None):
             found = []
             totals["internal errors"] += 1
             errors[(type(exc).__name__, fuzz.innermost_plugin_frame(exc))].append(
-                (path, str(exc)[:200]))
+                (path, str(exc)[:200])
+            )
         finally:
             faulthandler.cancel_dump_traceback_later()
         seconds = time.perf_counter() - start
@@ -119,32 +132,43 @@ def main(argv=None):
                     print(f"{path}:{row}:{col + 1}: {message}")
             codes.update(message.split()[0] for _, _, message in found)
         if args.verbose and totals["files"] % 1000 == 0:
-            print(f"... {totals['files']} files, {time.monotonic() - started:.0f}s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"... {totals['files']} files, {time.monotonic() - started:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
     elapsed = time.monotonic() - started
 
     print(f"paths: {' '.join(args.paths)}")
-    print(f"files: {totals['files']}, checked {totals['checked']}, parse failures "
-          f"{totals['parse failures']}" + (f" ({dict(unparsed)})" if unparsed else ""))
+    print(
+        f"files: {totals['files']}, checked {totals['checked']}, parse failures "
+        f"{totals['parse failures']}" + (f" ({dict(unparsed)})" if unparsed else "")
+    )
     print(f"internal errors: {totals['internal errors']}")
     for (kind, frame), where in sorted(errors.items(), key=lambda kv: -len(kv[1])):
         print(f"  {len(where)} x {kind} at {frame}")
         for path, message in where[:5]:
             print(f"      {path}: {message}")
-    print(f"files with findings: {totals['files with findings']}; findings per code: "
-          + (", ".join(f"{c} {n}" for c, n in sorted(codes.items())) or "none"))
+    print(
+        f"files with findings: {totals['files with findings']}; findings per code: "
+        + (", ".join(f"{c} {n}" for c, n in sorted(codes.items())) or "none")
+    )
     print(f"budget exhaustions: {totals['budget exhaustions']}")
     for path, lines, seconds in budget:
         print(f"  {path} ({lines} lines, {seconds:.2f}s)")
     if shares:
         shares.sort(reverse=True)
-        print("largest shares of the budget used: " + "; ".join(
-            f"{share:.1%} {path} ({lines} lines)" for share, path, lines in shares[:3]))
+        print(
+            "largest shares of the budget used: "
+            + "; ".join(f"{share:.1%} {path} ({lines} lines)" for share, path, lines in shares[:3])
+        )
     check_time = sum(t for t, _, _ in times)
-    print(f"time: {elapsed:.1f}s in all, {check_time:.1f}s checking"
-          + (f", mean {check_time / len(times) * 1000:.1f}ms per file" if times else ""))
+    print(
+        f"time: {elapsed:.1f}s in all, {check_time:.1f}s checking"
+        + (f", mean {check_time / len(times) * 1000:.1f}ms per file" if times else "")
+    )
     print(f"slowest {args.slowest}:")
-    for seconds, path, lines in sorted(times, reverse=True)[:args.slowest]:
+    for seconds, path, lines in sorted(times, reverse=True)[: args.slowest]:
         print(f"  {seconds:7.3f}s  {path} ({lines} lines)")
     return 1 if totals["internal errors"] or totals["budget exhaustions"] else 0
 

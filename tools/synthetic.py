@@ -8,6 +8,7 @@ faster than the file (issue 7): notebook exports with hundreds of module-level f
 call earlier ones and nest defs, a file of thousands of classes, a `call()` of 20,000 lines, and
 thousands of `if training:` branches in one `call()`.
 """
+
 import pathlib
 import random
 import sys
@@ -27,7 +28,7 @@ def notebook_script(functions=300, seed=0):
         for call in calls:
             out.append(f"    x = {call}\n")
         if i % 10 == 0:
-            out.append("    inputs = keras.Input((8,))\n    h = inner%d(inputs)\n" % i)
+            out.append(f"    inputs = keras.Input((8,))\n    h = inner{i}(inputs)\n")
             out.append("    model = keras.Model(inputs, h)\n")
         out.append(f"    return inner{i}(x)\n\n\n")
     out.append("x = keras.Input((8,))\n")
@@ -43,7 +44,8 @@ def many_classes(classes=5000):
             f"    def __init__(self):\n        super().__init__()\n"
             f"        self.conv = layers.Conv2D({i % 64 + 1}, 3)\n"
             f"        self.bn = layers.BatchNormalization()\n\n"
-            f"    def call(self, x):\n        return self.bn(self.conv(x))\n\n\n")
+            f"    def call(self, x):\n        return self.bn(self.conv(x))\n\n\n"
+        )
     return "".join(out)
 
 
@@ -55,18 +57,29 @@ def long_call(lines=20000, layers_=500):
             body.append(f"        if training:\n            x = self.l{i % layers_}(x)\n")
         else:
             body.append(f"        x = x + {i}\n")
-    return (HEADER + "class Big(keras.Model):\n    def __init__(self):\n"
-            "        super().__init__()\n" + init
-            + "\n    def call(self, x, training=False):\n" + "".join(body) + "        return x\n")
+    return (
+        HEADER + "class Big(keras.Model):\n    def __init__(self):\n"
+        "        super().__init__()\n"
+        + init
+        + "\n    def call(self, x, training=False):\n"
+        + "".join(body)
+        + "        return x\n"
+    )
 
 
 def many_branches(branches=10000):
     init = "".join(f"        self.d{i} = layers.Dense(4)\n" for i in range(200))
-    body = "".join(f"        if training:\n            x = self.d{i % 200}(x) + {i}\n"
-                   for i in range(branches))
-    return (HEADER + "class Branchy(keras.Model):\n    def __init__(self):\n"
-            "        super().__init__()\n" + init
-            + "\n    def call(self, x, training=False):\n" + body + "        return x\n")
+    body = "".join(
+        f"        if training:\n            x = self.d{i % 200}(x) + {i}\n" for i in range(branches)
+    )
+    return (
+        HEADER + "class Branchy(keras.Model):\n    def __init__(self):\n"
+        "        super().__init__()\n"
+        + init
+        + "\n    def call(self, x, training=False):\n"
+        + body
+        + "        return x\n"
+    )
 
 
 def nested_defs_in_call(functions=200):
@@ -77,9 +90,11 @@ def nested_defs_in_call(functions=200):
         body.extend(f"            y = g{j}(y)\n" for j in range(max(0, i - 2), i))
         body.append("            return self.norm(y)\n" if i == 0 else "            return y\n")
     body.append(f"        return g{functions - 1}(x)\n")
-    return (HEADER + "class Nested(keras.Model):\n    def __init__(self):\n"
-            "        super().__init__()\n        self.norm = layers.LayerNormalization()\n\n"
-            "    def call(self, x):\n" + "".join(body))
+    return (
+        HEADER + "class Nested(keras.Model):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.norm = layers.LayerNormalization()\n\n"
+        "    def call(self, x):\n" + "".join(body)
+    )
 
 
 CASES = {

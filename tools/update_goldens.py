@@ -1,5 +1,6 @@
 """Rewrite the golden message files of tests/fixtures (see tests/goldens.py) from the current
 findings: `python tools/update_goldens.py`. Review `git diff tests/fixtures` before committing."""
+
 import os
 import sys
 from pathlib import Path

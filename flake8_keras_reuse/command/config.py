@@ -4,6 +4,7 @@ The file is the first `pyproject.toml` with a `[tool.keras-reuse]` table, lookin
 current folder upwards (as ruff finds `[tool.ruff]`), or the one `--config` names. Unknown keys
 and wrong types are errors: a typo must not silently turn a setting off.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,8 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
+from ..options import CHOICE, FLAG, JOBS, LIST, TOGGLE, Option, split_list
+from ..options import OPTIONS as SHARED
 from . import formats
-from ..options import CHOICE, FLAG, JOBS, LIST, OPTIONS as SHARED, TOGGLE, Option, split_list
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +28,8 @@ FORMATS = tuple(formats.WRITERS)  # a format is added in formats.py only
 # the README's table are all made from it.
 OPTIONS: Tuple[Option, ...] = tuple(
     dataclasses.replace(option, choices=FORMATS) if option.key == "format" else option
-    for option in SHARED)
+    for option in SHARED
+)
 KEYS: Dict[str, Option] = {option.key: option for option in OPTIONS if option.key}
 
 
@@ -100,8 +103,9 @@ def _check(path: str, key: str, value: Any) -> Any:
 def _wanted(option: Option, value: Any) -> Optional[str]:
     """What the option's value must be instead of `value`, or None when it is right."""
     if option.kind == LIST:
-        if isinstance(value, str) or (isinstance(value, list)
-                                      and all(isinstance(v, str) for v in value)):
+        if isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
             return None
         return "a list of strings or a comma-separated string"
     if option.kind in (FLAG, TOGGLE):
@@ -110,8 +114,9 @@ def _wanted(option: Option, value: Any) -> Optional[str]:
         choices = option.choices or ()
         return None if value in choices else f"one of {', '.join(choices)}"
     if option.kind == JOBS:
-        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
-                               and value > 0):
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and value > 0
+        ):
             return None
         return 'a positive integer or "auto"'
     raise TypeError(f"{option.long}: a {option.kind} option cannot have a [tool.{TABLE}] key")

@@ -8,6 +8,7 @@
   root down, when walking folders; a file named on the command line is checked even if git
   ignores it.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -43,8 +44,12 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(absolute, p) for p in patterns)
 
 
-def find_files(paths: Sequence[str], exclude: Sequence[str], respect_gitignore: bool = True,
-               unreadable: Optional[List[Tuple[str, str]]] = None) -> List[str]:
+def find_files(
+    paths: Sequence[str],
+    exclude: Sequence[str],
+    respect_gitignore: bool = True,
+    unreadable: Optional[List[Tuple[str, str]]] = None,
+) -> List[str]:
     """The files to check, as display paths, sorted and without repeats. A folder that cannot
     be listed is added to `unreadable` as (path, error), to be reported, never skipped
     silently. The walk keeps its own stack: a tree of any depth is walked (os.walk recursed,
@@ -85,8 +90,7 @@ def find_files(paths: Sequence[str], exclude: Sequence[str], respect_gitignore: 
     return sorted(found)
 
 
-def _skip(path: str, is_dir: bool, exclude: Sequence[str],
-          ignore: Optional[GitIgnore]) -> bool:
+def _skip(path: str, is_dir: bool, exclude: Sequence[str], ignore: Optional[GitIgnore]) -> bool:
     return excluded(path, exclude) or (ignore is not None and ignore.ignores(path, is_dir))
 
 
@@ -105,7 +109,7 @@ class GitIgnore:
         path = os.path.abspath(path)
         verdict = False
         for folder in self._rule_folders(os.path.dirname(path)):
-            relative = path[len(folder):].lstrip(os.sep).replace(os.sep, "/")
+            relative = path[len(folder) :].lstrip(os.sep).replace(os.sep, "/")
             for regex, negated, dir_only in self._rules_of(folder):
                 if (is_dir or not dir_only) and regex.match(relative):
                     verdict = not negated
@@ -183,10 +187,18 @@ def compile_pattern(line: str) -> Optional[Rule]:
 
 # POSIX classes of git's wildmatch, as regex class members (ASCII, as git's ctype).
 _CLASSES = {
-    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "\\x21-\\x7e", "lower": "a-z", "print": "\\x20-\\x7e",
-    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "space": " \\t\\n\\r\\f\\v",
-    "upper": "A-Z", "xdigit": "0-9a-fA-F",
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "\\x21-\\x7e",
+    "lower": "a-z",
+    "print": "\\x20-\\x7e",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9a-fA-F",
 }
 
 
@@ -203,8 +215,9 @@ def _translate(pattern: str) -> Optional[str]:
             j = i
             while j < n and pattern[j] == "*":
                 j += 1
-            whole = j - i >= 2 and (i == 0 or pattern[i - 1] == "/") and (
-                j == n or pattern[j] == "/")
+            whole = (
+                j - i >= 2 and (i == 0 or pattern[i - 1] == "/") and (j == n or pattern[j] == "/")
+            )
             if j - i == 1:
                 out.append("[^/]*")
             elif not whole:  # `foo**/x`: git's wildmatch lets these cross folders too
@@ -249,7 +262,7 @@ def _bracket(pattern: str, start: int) -> Optional[Tuple[str, int]]:
             end = pattern.find(":]", i + 2)
             if end == -1:
                 return None
-            name = pattern[i + 2:end]
+            name = pattern[i + 2 : end]
             if name not in _CLASSES:
                 return None
             members.append(_CLASSES[name])

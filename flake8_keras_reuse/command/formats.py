@@ -6,22 +6,24 @@
   characters; a file that could not be checked is a tool notification, not a result;
 - github: workflow commands (`::error file=...`) that GitHub Actions shows on the diff.
 """
+
 from __future__ import annotations
 
+import collections
 import json
 import os
-import collections
 from pathlib import Path
 from typing import Any, Counter, Dict, List, Tuple
 from urllib.parse import quote
 
 from .. import __version__
-from .lint import Row
 from ..rules import DOCS, RULES
+from .lint import Row
 
 TOOL = "keras-reuse"
-SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-                "sarif-schema-2.1.0.json")
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 HOMEPAGE = DOCS.rstrip("#")
 
 
@@ -44,11 +46,18 @@ def as_json(findings: List[Row]) -> str:
     rows = []
     for f in findings:
         rule = RULES.get(f.code) if f.code is not None else None
-        rows.append({
-            "filename": f.path, "cell": f.cell, "line": f.line, "column": f.col,
-            "code": f.code, "name": rule.name if rule else None, "message": f.message,
-            "url": rule.help_uri if rule else None,
-        })
+        rows.append(
+            {
+                "filename": f.path,
+                "cell": f.cell,
+                "line": f.line,
+                "column": f.col,
+                "code": f.code,
+                "name": rule.name if rule else None,
+                "message": f.message,
+                "url": rule.help_uri if rule else None,
+            }
+        )
     return json.dumps(rows, indent=2) + "\n"
 
 
@@ -61,8 +70,10 @@ def github(findings: List[Row]) -> str:
             place = (("line", f.line), ("col", f.col))
         else:  # the .ipynb file's line; the cell and its line are in the message
             place = (("line", f.file_line),) if f.file_line is not None else ()
-        properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in (
-            ("title", title), ("file", f.path), *place))
+        properties = ",".join(
+            f"{key}={_escape_property(str(value))}"
+            for key, value in (("title", title), ("file", f.path), *place)
+        )
         out.append(f"::error {properties}::{_escape_data(f'{location(f)}: {f.text}')}\n")
     return "".join(out)
 
@@ -83,30 +94,42 @@ def sarif(findings: List[Row]) -> str:
     for f in findings:
         where = [_sarif_location(f)]
         if f.code is None:
-            notifications.append({"level": "error", "message": {"text": f.text},
-                                  "locations": where})
+            notifications.append(
+                {"level": "error", "message": {"text": f.text}, "locations": where}
+            )
             continue
-        result: Dict[str, Any] = {"ruleId": f.code, "level": "error",
-                                  "message": {"text": f.message}, "locations": where}
+        result: Dict[str, Any] = {
+            "ruleId": f.code,
+            "level": "error",
+            "message": {"text": f.message},
+            "locations": where,
+        }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
         if f.cell is not None:
             result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.char_col}
         results.append(result)
     run = {
-        "tool": {"driver": {
-            "name": TOOL, "version": __version__, "semanticVersion": __version__,
-            "informationUri": HOMEPAGE,
-            "rules": [{
-                "id": rule.code, "name": rule.name,
-                "shortDescription": {"text": rule.summary},
-                "helpUri": rule.help_uri,
-                "help": {"text": f"{rule.summary}. See {rule.help_uri}"},
-                "defaultConfiguration": {"level": "error"},
-            } for rule in rules],
-        }},
-        "invocations": [{"executionSuccessful": True,
-                         "toolExecutionNotifications": notifications}],
+        "tool": {
+            "driver": {
+                "name": TOOL,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": HOMEPAGE,
+                "rules": [
+                    {
+                        "id": rule.code,
+                        "name": rule.name,
+                        "shortDescription": {"text": rule.summary},
+                        "helpUri": rule.help_uri,
+                        "help": {"text": f"{rule.summary}. See {rule.help_uri}"},
+                        "defaultConfiguration": {"level": "error"},
+                    }
+                    for rule in rules
+                ],
+            }
+        },
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -120,8 +143,10 @@ def _sarif_location(f: Row) -> Dict:
         artifact = {"uri": Path(f.path).as_uri()}
     else:
         # The name's own bytes, percent-encoded: a name that is not UTF-8 stays exact.
-        artifact = {"uri": quote(os.fsencode(f.path.replace(os.sep, "/"))),
-                    "uriBaseId": "%SRCROOT%"}
+        artifact = {
+            "uri": quote(os.fsencode(f.path.replace(os.sep, "/"))),
+            "uriBaseId": "%SRCROOT%",
+        }
     region: Dict[str, int] = {"startLine": f.line, "startColumn": f.char_col}
     if f.cell is not None:  # the .ipynb file's line (columns there are JSON's, not the cell's)
         region = {"startLine": f.file_line} if f.file_line is not None else {}

@@ -1,10 +1,13 @@
 """One file through the `keras-reuse` command: read, decode, parse, check, select, `# noqa`.
 
 The check is the flake8 plugin's own (`api.analyse`) on the same text flake8 would give it, so
-both front ends report the same findings, kept as data (`Row.finding`) and rendered here. What flake8 reports as E902/E999 (a file that
-cannot be read, decoded or parsed) is reported here too, as one finding without a code that no
-selection or `# noqa` hides: the file was not checked, and silence would look like a clean file.
+both front ends report the same findings, kept as data (`Row.finding`) and rendered here. What
+flake8 reports as E902/E999 (a file that cannot be read, decoded or parsed) is reported here
+too, as one line without a code that no selection or `# noqa` hides: the file was not checked,
+and silence would look like a clean file. Whatever goes wrong with one file is one line for it,
+never the end of the run.
 """
+
 from __future__ import annotations
 
 import ast
@@ -103,10 +106,23 @@ class Linter:
             if book is not None:
                 cell, line = book.locate(line)
             return [Row(path, line, col, col, None, message, cell)]
-        rows = [] if book is None else [
-            Row(path, e.line, e.col, e.col, None, e.message, e.cell,
-                file_line=book.file_line(book.module_line(e.cell, e.line)))
-            for e in book.errors]
+        rows = (
+            []
+            if book is None
+            else [
+                Row(
+                    path,
+                    e.line,
+                    e.col,
+                    e.col,
+                    None,
+                    e.message,
+                    e.cell,
+                    file_line=book.file_line(book.module_line(e.cell, e.line)),
+                )
+                for e in book.errors
+            ]
+        )
         lines = None
         locate = book.locate if book is not None else None
         for finding in analyse(source, path, self.settings, tree=tree):
@@ -124,8 +140,19 @@ class Linter:
             if book is not None:
                 cell, line = book.locate(finding.line)
                 file_line = book.file_line(finding.line)
-            rows.append(Row(path, line, col + 1, char_col, code, render(finding, locate), cell,
-                            finding, file_line))
+            rows.append(
+                Row(
+                    path,
+                    line,
+                    col + 1,
+                    char_col,
+                    code,
+                    render(finding, locate),
+                    cell,
+                    finding,
+                    file_line,
+                )
+            )
         if book is not None and book.errors:  # the cells' errors in their places among findings
             rows.sort(key=lambda row: (row.cell or 0, row.line, row.col))
         return rows
@@ -141,8 +168,9 @@ def read_regular(path: str) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise Unreadable(1, 1, "NotAFile: not a regular file (a FIFO, socket or device)")
         if info.st_size > MAX_BYTES:
-            raise Unreadable(1, 1, f"FileTooLarge: {info.st_size:,} bytes, more than the "
-                                   f"{MAX_BYTES:,} checked")
+            raise Unreadable(
+                1, 1, f"FileTooLarge: {info.st_size:,} bytes, more than the {MAX_BYTES:,} checked"
+            )
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_BYTES + 1)
     finally:
@@ -164,10 +192,13 @@ def _decode(data: bytes, is_notebook: bool = False) -> str:
     except SyntaxError as exc:  # an unknown or contradictory coding cookie
         raise Unreadable(exc.lineno or 1, 1, f"SyntaxError: {exc.msg}") from None
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise Unreadable(line, col, f"UnicodeDecodeError: {exc.reason} "
-                                    f"(byte 0x{data[exc.start]:02x}, not {exc.encoding})") from None
+        raise Unreadable(
+            line,
+            col,
+            f"UnicodeDecodeError: {exc.reason} (byte 0x{data[exc.start]:02x}, not {exc.encoding})",
+        ) from None
     except LookupError as exc:
         raise Unreadable(1, 1, f"LookupError: {exc}") from None
     except UnicodeError as exc:  # a codec that fails without a position (punycode, idna)

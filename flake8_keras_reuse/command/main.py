@@ -6,6 +6,7 @@ table's defaults (options.py); the names are flake8's. Exit status: 0 nothing fo
 (or a file that could not be checked), 2 a usage or configuration error, or an internal error
 (an internal-error finding included).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,14 +19,26 @@ import traceback
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import __version__
-from . import config, formats
-from .files import PathError, excluded, find_files, normalize_patterns
 from ..api import raise_errors
 from ..findings import Settings
+from ..options import (
+    CHOICE,
+    FLAG,
+    JOBS,
+    LAYER_OPTIONS,
+    LIST,
+    PATHS,
+    TOGGLE,
+    TOP,
+    VERSION,
+    Option,
+    extra_layers,
+    split_list,
+)
 from ..rules import internal_error
+from . import config, formats
+from .files import PathError, excluded, find_files, normalize_patterns
 from .lint import Linter, Row
-from ..options import (CHOICE, FLAG, JOBS, LAYER_OPTIONS, LIST, PATHS, TOGGLE, TOP, VERSION,
-                       Option, extra_layers, split_list)
 from .selection import Selection
 
 PROG = "keras-reuse"
@@ -48,8 +61,10 @@ def _jobs(value: str) -> Union[int, str]:
 
 
 def _version() -> str:
-    return (f"{PROG} {__version__} (flake8-keras-reuse; {platform.python_implementation()} "
-            f"{platform.python_version()} on {platform.system()})")
+    return (
+        f"{PROG} {__version__} (flake8-keras-reuse; {platform.python_implementation()} "
+        f"{platform.python_version()} on {platform.system()})"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -57,9 +72,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
         description="Find Keras layer instances called more than once in one forward pass "
-                    "(the flake8-keras-reuse checks, without flake8).",
+        "(the flake8-keras-reuse checks, without flake8).",
         epilog="Settings may also go in [tool.keras-reuse] of pyproject.toml, under the long "
-               "option names. Exit status: 0 clean, 1 findings, 2 usage or internal error.")
+        "option names. Exit status: 0 clean, 1 findings, 2 usage or internal error.",
+    )
     groups: Dict[str, Any] = {TOP: p}
     for option in config.OPTIONS:
         if option.group not in groups:
@@ -111,8 +127,9 @@ class Choices:
         """Exclude patterns, relative ones resolved from where they were written."""
         if self.given(key) is not None:
             return normalize_patterns(self.get(key), os.getcwd())
-        return normalize_patterns(self.cfg.values.get(key, config.KEYS[key].default),
-                                  self.cfg.folder)
+        return normalize_patterns(
+            self.cfg.values.get(key, config.KEYS[key].default), self.cfg.folder
+        )
 
 
 class OutputError(Exception):
@@ -146,8 +163,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if raise_errors():
             raise
         traceback.print_exc()
-        print(f"{PROG}: internal error; please report it with the traceback above",
-              file=sys.stderr)
+        print(f"{PROG}: internal error; please report it with the traceback above", file=sys.stderr)
         return 2
     finally:
         if previous is not None:
@@ -157,6 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _on_sigterm() -> Any:
     """SIGTERM raises Terminated in the main thread, so the workers are ended with it; the
     previous handler, or None when none could be set."""
+
     def terminated(signum: int, frame: Any) -> None:
         raise Terminated()
 
@@ -173,11 +190,17 @@ def run(args: argparse.Namespace) -> int:
         cfg = config.load(args.config or config.find(os.getcwd()))
     settings = Choices(args, cfg)
     linter = Linter(
-        settings=Settings(layers=extra_layers({o.dest: settings.get(o.key or "")
-                                               for o in LAYER_OPTIONS})),
-        selection=Selection(settings.get("select"), settings.get("ignore"),
-                            settings.get("extend-select"), settings.get("extend-ignore")),
-        disable_noqa=bool(settings.get("disable-noqa")))
+        settings=Settings(
+            layers=extra_layers({o.dest: settings.get(o.key or "") for o in LAYER_OPTIONS})
+        ),
+        selection=Selection(
+            settings.get("select"),
+            settings.get("ignore"),
+            settings.get("extend-select"),
+            settings.get("extend-ignore"),
+        ),
+        disable_noqa=bool(settings.get("disable-noqa")),
+    )
     exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
 
     if args.stdin_filename is not None or "-" in args.paths:

@@ -7,6 +7,7 @@ The expressions and the rules are flake8's (flake8/defaults.py, processor.py, vi
   multi-line string or a backslash continuation covers every line of it;
 - a line that is only `# flake8: noqa` skips the whole file.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,7 @@ import re
 import tokenize
 from typing import Dict, Optional
 
-INLINE = re.compile(
-    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _CODES_SEPARATORS = re.compile(r"[,\s]")
 
@@ -61,7 +61,7 @@ class Noqa:
                 first = min(first, token.start[0])
                 last = max(last, token.end[0])
                 if token.type in (tokenize.NL, tokenize.NEWLINE):
-                    joined = "".join(self.lines[first - 1:last])
+                    joined = "".join(self.lines[first - 1 : last])
                     ranges.update(dict.fromkeys(range(first, last + 1), joined))
                     first, last = len(self.lines) + 2, -1
         except (tokenize.TokenError, SyntaxError):

@@ -10,6 +10,7 @@ IPython lines that are not Python (`%matplotlib inline`, `!pip install ...`, `x 
 written. A cell that starts with a cell magic (`%%bash`) is not Python and is left out, except
 the magics whose body is Python (`%%time`, `%%capture`, ...).
 """
+
 from __future__ import annotations
 
 import ast
@@ -20,11 +21,12 @@ import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 # Cell magics whose body IPython runs as Python (ruff keeps the same ones).
-PYTHON_CELL_MAGICS = frozenset({
-    "capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"})
+PYTHON_CELL_MAGICS = frozenset(
+    {"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"}
+)
 
 # A line IPython rewrites before Python sees it, when it starts a statement: a line magic or
 # shell escape, a help query (`?obj`, `obj?`, `obj??`), or a magic's result assigned to names.
@@ -84,14 +86,17 @@ def read(text: str) -> Notebook:
     except ValueError as exc:
         raise NotebookError(f"not a Jupyter notebook: {exc}") from None
     except RecursionError:
-        raise NotebookError("not a notebook this tool can read: its JSON is nested too "
-                            "deeply") from None
+        raise NotebookError(
+            "not a notebook this tool can read: its JSON is nested too deeply"
+        ) from None
     if not isinstance(data, dict):
         raise NotebookError("not a Jupyter notebook: the JSON is not an object")
     if "cells" not in data:
         if "worksheets" in data:
-            raise NotebookError(f"nbformat {data.get('nbformat', 3)} is not supported: convert "
-                                "it with 'jupyter nbconvert --to notebook'")
+            raise NotebookError(
+                f"nbformat {data.get('nbformat', 3)} is not supported: convert "
+                "it with 'jupyter nbconvert --to notebook'"
+            )
         raise NotebookError("not a Jupyter notebook: it has no 'cells'")
     cells = data["cells"]
     if not isinstance(cells, list):
@@ -186,7 +191,7 @@ def _recovered(lines: List[str], error: CellError) -> List[str]:
     """A cell that does not parse, as the lines before its error when those parse (so the
     imports above an unfinished string still count for the other cells), else blank; always
     as many lines, so the cells after it keep their places."""
-    kept = lines[:error.line - 1]
+    kept = lines[: error.line - 1]
     if _parse_error(kept, error.cell) is not None:
         kept = []
     return kept + ["\n"] * (len(lines) - len(kept))
@@ -195,8 +200,13 @@ def _recovered(lines: List[str], error: CellError) -> List[str]:
 def _parse_error(lines: List[str], number: int) -> Optional[CellError]:
     """Why a cell does not parse on its own (IPython allows a top-level `await`), or None."""
     try:
-        compile("".join(lines), f"<cell {number}>", "exec",
-                ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        compile(
+            "".join(lines),
+            f"<cell {number}>",
+            "exec",
+            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
     except SyntaxError as exc:
         return CellError(number, exc.lineno or 1, exc.offset or 1, f"SyntaxError: {exc.msg}")
     except ValueError as exc:  # null bytes, before Python 3.12
@@ -244,7 +254,7 @@ def _blank_ipython(lines: List[str]) -> List[str]:
             continue
         stripped = line.lstrip()
         if _IPYTHON_LINE.match(stripped) and statement.complete():
-            indent = line[:len(line) - len(stripped)]
+            indent = line[: len(line) - len(stripped)]
             out.append(indent + "pass\n")
             continued = line.rstrip("\r\n").endswith("\\")
             statement = _Statement()

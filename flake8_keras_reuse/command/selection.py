@@ -4,6 +4,7 @@ The plugin registers the prefix `KR` with flake8, so every KR code is selected u
 says otherwise; the rules below are flake8's (flake8/style_guide.py, DecisionEngine), so one
 `select`/`ignore` configuration means the same under both front ends.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Iterable, Optional, Sequence
@@ -16,10 +17,13 @@ def _prefixes(*lists: Optional[Iterable[str]]) -> tuple:
 
 
 class Selection:
-    def __init__(self, select: Optional[Sequence[str]] = None,
-                 ignore: Optional[Sequence[str]] = None,
-                 extend_select: Optional[Sequence[str]] = None,
-                 extend_ignore: Optional[Sequence[str]] = None):
+    def __init__(
+        self,
+        select: Optional[Sequence[str]] = None,
+        ignore: Optional[Sequence[str]] = None,
+        extend_select: Optional[Sequence[str]] = None,
+        extend_ignore: Optional[Sequence[str]] = None,
+    ):
         self.selected_explicitly = _prefixes(select, extend_select)
         self.ignored_explicitly = _prefixes(ignore, extend_ignore)
         # An explicit --select replaces the default; --extend-select adds to either.

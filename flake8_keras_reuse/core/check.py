@@ -3,6 +3,7 @@ resolution of what they found, then the rules' decisions.
 
 Most files have nothing to resolve; only those pay for astroid.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,9 +29,11 @@ ClassWork = Tuple[ast.ClassDef, list, List[ast.Call]]
 ScopeWork = Tuple[list, list]
 
 
-def check(tree: ast.Module, source: str, filename: str,
-          settings: Settings = Settings()) -> List[Finding]:
+def check(
+    tree: ast.Module, source: str, filename: str, settings: Optional[Settings] = None
+) -> List[Finding]:
     """Findings for one file, in line order."""
+    settings = settings or Settings()
     facts = FileFacts.read(source)
     found = index(tree, facts)
     budget = walk.Budget(len(facts.lines))
@@ -41,40 +44,58 @@ def check(tree: ast.Module, source: str, filename: str,
         assigns = instance_assignments(classdef)
         try:
             reuses, constructions = walk.find_reuses(
-                classdef, by_name, budget, found.functions, conditions, assigns)
+                classdef, by_name, budget, found.functions, conditions, assigns
+            )
         except walk.BudgetSpent:
             break
         if reuses:
             harmless = _harmless_attributes(assigns)
             reuses = [r for r in reuses if r.slot not in harmless]
-        constructions = [c for c in constructions
-                         if not catalog.harmless_name(terminal_name(c.func))]
+        constructions = [
+            c for c in constructions if not catalog.harmless_name(terminal_name(c.func))
+        ]
         if reuses or constructions:
             class_work.append((classdef, reuses, constructions))
-    graphs = [] if budget.spent else [
-        scope.node for scope in found.scopes
-        if found.graph and (isinstance(scope.node, ast.Module) or (
-            scope.results and facts.mentions_graph(scope.node)))]
+    graphs = (
+        []
+        if budget.spent
+        else [
+            scope.node
+            for scope in found.scopes
+            if found.graph
+            and (
+                isinstance(scope.node, ast.Module)
+                or (scope.results and facts.mentions_graph(scope.node))
+            )
+        ]
+    )
     scope_work: List[ScopeWork] = [
-        (walk.find_graph_reuses(graphs, found.functions, budget, conditions), [])]
+        (walk.find_graph_reuses(graphs, found.functions, budget, conditions), [])
+    ]
     for scope in found.scopes:
         if scope.constructed or scope.copied or found.repeats:
-            scope_work.append(([], owners.bindings(scope.node, facts.lines, found.repeats,
-                                                   self_param(scope))))
+            scope_work.append(
+                ([], owners.bindings(scope.node, facts.lines, found.repeats, self_param(scope)))
+            )
     if budget.spent:
-        LOG.info("%s: the file's work budget ran out; classes and bodies after that point "
-                 "were not checked", filename)
+        LOG.info(
+            "%s: the file's work budget ran out; classes and bodies after that point "
+            "were not checked",
+            filename,
+        )
     if not class_work and not any(r or b for r, b in scope_work):
         return []
     from ..resolution import Resolution  # astroid, only for files with candidates
 
-    with Resolution(tree, source, filename, settings.layers,
-                    _asked(class_work, scope_work), facts.walrus) as resolution:
+    with Resolution(
+        tree, source, filename, settings.layers, _asked(class_work, scope_work), facts.walrus
+    ) as resolution:
         return _decide(resolution, class_work, scope_work)
 
 
-def _decide(resolution: Resolution, class_work: Sequence[ClassWork],
-            scope_work: Sequence[ScopeWork]) -> List[Finding]:
+def _decide(
+    resolution: Resolution, class_work: Sequence[ClassWork], scope_work: Sequence[ScopeWork]
+) -> List[Finding]:
     """Each candidate's resolved class handed to the rule that decides its code."""
     found: Dict[Tuple[int, int, str], Finding] = {}
 
@@ -89,14 +110,20 @@ def _decide(resolution: Resolution, class_work: Sequence[ClassWork],
         for reuse in reuses:
             add(reused_layer.decide(reuse, resolution.held(cls, reuse.slot)))
         for call in constructions:
-            add(built_in_call.decide(call, str(terminal_name(call.func)),
-                                     resolution.held_by_call(call)))
+            add(
+                built_in_call.decide(
+                    call, str(terminal_name(call.func)), resolution.held_by_call(call)
+                )
+            )
     for reuses, bound in scope_work:
         for reuse in reuses:
             add(reused_layer.decide(reuse, resolution.held_by_call(reuse.slot[1])))
         for binding in bound:
-            add(two_owners.decide(binding, resolution.held_by_call(binding.instance),
-                                        resolution.keeps_argument))
+            add(
+                two_owners.decide(
+                    binding, resolution.held_by_call(binding.instance), resolution.keeps_argument
+                )
+            )
     return [found[key] for key in sorted(found)]
 
 
@@ -114,10 +141,10 @@ def _asked(class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]) -> 
 
 def _harmless_attributes(assigns: Sequence[Assignment]) -> Set[str]:
     """Attributes only ever assigned a plainly harmless Keras layer (`self.drop = Dropout()`)."""
+
     def harmless(value: ast.AST) -> bool:
         if isinstance(value, ast.Constant):
             return value.value is None
-        return isinstance(value, ast.Call) and catalog.harmless_name(
-            terminal_name(value.func))
+        return isinstance(value, ast.Call) and catalog.harmless_name(terminal_name(value.func))
 
     return owners.attributes_always(assigns, harmless)

@@ -9,16 +9,24 @@ each test they decide taken one way. Anything it cannot follow (the instance or 
 on, `super()`, a nested def, recursion) makes the footprint unknown (None), and an unknown
 footprint never removes a finding.
 """
+
 from __future__ import annotations
 
 import ast
-from typing import (Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set,
-                    cast)
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, cast
 
-from .owners import attribute_aliases
-from .syntax import (FUNCTIONS, Assignment, Function, blocks, bound_names, class_like,
-                     instance_assignments, is_self_attr)
 from ..knowledge.keras_api import ENTRY_METHODS, FILLED_BY_KERAS
+from .owners import attribute_aliases
+from .syntax import (
+    FUNCTIONS,
+    Assignment,
+    Function,
+    blocks,
+    bound_names,
+    class_like,
+    instance_assignments,
+    is_self_attr,
+)
 
 MAX_DEPTH = 8  # helper methods followed from call()
 _UNKNOWN: Any = object()  # a value that is not a known constant; as a truth: undecided
@@ -35,8 +43,12 @@ class Composite:
         assigns = [row for cls in classes for row in instance_assignments(cls)]
         self.aliases = attribute_aliases(assigns)
         # Attributes that may hold a layer: assigned anything but plain data somewhere.
-        self.layers = {target.attr for _, instance, stmt in assigns for target in stmt.targets
-                       if is_self_attr(target, instance) and not _plain_data(stmt.value)}
+        self.layers = {
+            target.attr
+            for _, instance, stmt in assigns
+            for target in stmt.targets
+            if is_self_attr(target, instance) and not _plain_data(stmt.value)
+        }
 
     def footprint(self, site: ast.Call) -> Footprint:
         """The layer attributes one call (`site`, an ast.Call of an instance) may use, or
@@ -58,9 +70,11 @@ class Composite:
         return frozenset(self.aliases.get(a, a) for a in walk.used)
 
 
-def composites(assigns: Sequence[Assignment], module_classes: Mapping[str, ast.ClassDef],
-               class_methods: Callable[[ast.ClassDef, Mapping[str, ast.ClassDef]],
-                                       Mapping[str, Function]]) -> Dict[str, Composite]:
+def composites(
+    assigns: Sequence[Assignment],
+    module_classes: Mapping[str, ast.ClassDef],
+    class_methods: Callable[[ast.ClassDef, Mapping[str, ast.ClassDef]], Mapping[str, Function]],
+) -> Dict[str, Composite]:
     """{attribute: Composite} for the attributes (of a model, from its instance_assignments)
     every assignment of which constructs one class of the module that has a `call()`."""
     made: Dict[str, Set[Optional[str]]] = {}
@@ -68,8 +82,13 @@ def composites(assigns: Sequence[Assignment], module_classes: Mapping[str, ast.C
         for target in stmt.targets:
             if is_self_attr(target, instance):
                 value = stmt.value
-                name = value.func.id if isinstance(value, ast.Call) and isinstance(
-                    value.func, ast.Name) and class_like(value.func) else None
+                name = (
+                    value.func.id
+                    if isinstance(value, ast.Call)
+                    and isinstance(value.func, ast.Name)
+                    and class_like(value.func)
+                    else None
+                )
                 made.setdefault(target.attr, set()).add(name if name in module_classes else None)
     found: Dict[str, Composite] = {}
     for attr, names in made.items():
@@ -86,22 +105,27 @@ def disjoint(first: Footprint, second: Footprint) -> bool:
     return first is not None and second is not None and not first & second
 
 
-def _same_module_bases(classdef: ast.ClassDef,
-                       module_classes: Mapping[str, ast.ClassDef]) -> List[ast.ClassDef]:
+def _same_module_bases(
+    classdef: ast.ClassDef, module_classes: Mapping[str, ast.ClassDef]
+) -> List[ast.ClassDef]:
     order: List[ast.ClassDef] = []
     todo = [classdef]
     while todo:
         cls = todo.pop(0)
         if cls not in order:
             order.append(cls)
-            todo.extend(module_classes[b.id] for b in cls.bases
-                        if isinstance(b, ast.Name) and b.id in module_classes)
+            todo.extend(
+                module_classes[b.id]
+                for b in cls.bases
+                if isinstance(b, ast.Name) and b.id in module_classes
+            )
     return order
 
 
 def _plain_data(value: ast.expr) -> bool:
-    return isinstance(value, (ast.Constant, ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp,
-                              ast.JoinedStr))
+    return isinstance(
+        value, (ast.Constant, ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.JoinedStr)
+    )
 
 
 class _Unknown(Exception):
@@ -136,8 +160,12 @@ class _FootprintWalk:
         for stmt in body:
             if isinstance(stmt, (ast.If, ast.While)):
                 # A test reads configuration; only the calls in it run anything.
-                self._uses([n for n in ast.walk(stmt.test) if isinstance(n, ast.Call)],
-                           bound, instance, depth)
+                self._uses(
+                    [n for n in ast.walk(stmt.test) if isinstance(n, ast.Call)],
+                    bound,
+                    instance,
+                    depth,
+                )
                 truth = _truth(stmt.test, bound)
                 if isinstance(stmt, ast.While) and truth is True:
                     truth = _UNKNOWN
@@ -151,9 +179,16 @@ class _FootprintWalk:
                 continue
             if isinstance(stmt, (ast.ClassDef,) + FUNCTIONS):
                 raise _Unknown  # a nested def may run later, with the instance
-            self._uses([c for c in ast.iter_child_nodes(stmt)
-                        if not isinstance(c, (ast.stmt, ast.excepthandler))],
-                       bound, instance, depth)
+            self._uses(
+                [
+                    c
+                    for c in ast.iter_child_nodes(stmt)
+                    if not isinstance(c, (ast.stmt, ast.excepthandler))
+                ],
+                bound,
+                instance,
+                depth,
+            )
             for nested in blocks(stmt):
                 self._block(nested, bound, instance, depth)
             if isinstance(stmt, (ast.Return, ast.Raise)):
@@ -165,8 +200,11 @@ class _FootprintWalk:
         todo = list(roots)
         while todo:
             node = todo.pop()
-            if isinstance(node, ast.Call) and is_self_attr(node.func, instance) \
-                    and node.func.attr in self.methods:
+            if (
+                isinstance(node, ast.Call)
+                and is_self_attr(node.func, instance)
+                and node.func.attr in self.methods
+            ):
                 method = self.methods[node.func.attr]
                 args = _bind_constants(method, node.args, node.keywords, bound)
                 if args is None:
@@ -188,19 +226,23 @@ class _FootprintWalk:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _bind_constants(func: Function, args: Sequence[ast.expr],
-                    keywords: Sequence[ast.keyword], outer: Bound) -> Optional[Bound]:
+def _bind_constants(
+    func: Function, args: Sequence[ast.expr], keywords: Sequence[ast.keyword], outer: Bound
+) -> Optional[Bound]:
     """{parameter: constant or _UNKNOWN} for a call of a method (its instance parameter left
     out), or None when the call passes what cannot be matched to parameters."""
     positional = func.args.posonlyargs + func.args.args
     defaults = func.args.defaults
-    bound = {p.arg: _constant(d, {}) for p, d in zip(positional[len(positional) - len(defaults):],
-                                                     defaults)}
+    bound = {
+        p.arg: _constant(d, {})
+        for p, d in zip(positional[len(positional) - len(defaults) :], defaults)
+    }
     for param, default in zip(func.args.kwonlyargs, func.args.kw_defaults):
         bound[param.arg] = _UNKNOWN if default is None else _constant(default, {})
     params = positional[1:]
     if any(isinstance(a, ast.Starred) for a in args) or (
-            len(args) > len(params) and func.args.vararg is None):
+        len(args) > len(params) and func.args.vararg is None
+    ):
         return None
     for param, arg in zip(params, args):
         bound[param.arg] = _constant(arg, outer)
@@ -219,8 +261,12 @@ def _constant(node: Optional[ast.expr], bound: Bound) -> Any:
     return _UNKNOWN
 
 
-_COMPARE: Dict[type, Callable[[Any, Any], bool]] = {ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
-            ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+_COMPARE: Dict[type, Callable[[Any, Any], bool]] = {
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+}
 
 
 def _truth(test: ast.expr, bound: Bound) -> Any:

@@ -1,6 +1,7 @@
 """One pass over a file's statements (expressions are not visited): its classes, and per body
 whether the walks and the ownership pass have anything to look at, with the facts read once
 from the file's text (`FileFacts`) that every later pass shares."""
+
 from __future__ import annotations
 
 import ast
@@ -9,7 +10,15 @@ from dataclasses import dataclass
 from typing import List, Optional, Pattern, Sequence, Tuple, Union, cast
 
 from ..knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, SEQUENTIAL
-from .syntax import FUNCTIONS, Function, blocks, is_instance_method, makes_object, self_name, source_lines
+from .syntax import (
+    FUNCTIONS,
+    Function,
+    blocks,
+    is_instance_method,
+    makes_object,
+    self_name,
+    source_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -22,22 +31,25 @@ class FileFacts:
     repeats: bool  # the file may repeat an instance in a list: `[Layer()] * n`
 
     @classmethod
-    def read(cls, source: str) -> "FileFacts":
-        return cls(source_lines(source), ":=" in source, _search(_GRAPH, source),
-                   _search(_REPEATED_LIST, source))
+    def read(cls, source: str) -> FileFacts:
+        return cls(
+            source_lines(source),
+            ":=" in source,
+            _search(_GRAPH, source),
+            _search(_REPEATED_LIST, source),
+        )
 
     def mentions_graph(self, func: ast.AST) -> bool:
         """Whether a function's text makes a graph: a body whose parameters are the only
         source of tensors never calls a layer on a symbolic one."""
-        text = "\n".join(self.lines[func.lineno - 1:func.end_lineno])  # type: ignore[attr-defined]
+        text = "\n".join(self.lines[func.lineno - 1 : func.end_lineno])  # type: ignore[attr-defined]
         return _search(_GRAPH, text)
 
 
 class Scope:
     """What one module or function body holds that the syntax passes may care about."""
 
-    def __init__(self, node: Union[ast.Module, Function],
-                 classdef: Optional[ast.ClassDef]) -> None:
+    def __init__(self, node: Union[ast.Module, Function], classdef: Optional[ast.ClassDef]) -> None:
         self.node = node
         self.classdef = classdef  # the class it is a method of, if any
         self.results = False  # some name is assigned the result of a call
@@ -67,13 +79,13 @@ def index(tree: ast.Module, facts: FileFacts) -> Index:
     module = Scope(tree, None)
     index.scopes.append(module)
     todo: List[Tuple[ast.stmt, Scope, Optional[ast.ClassDef]]] = [
-        (stmt, module, None) for stmt in reversed(tree.body)]
+        (stmt, module, None) for stmt in reversed(tree.body)
+    ]
     while todo:
         node, scope, cls = todo.pop()
         if isinstance(node, ast.ClassDef):
             index.classes.append(node)
-            if any(isinstance(s, FUNCTIONS) and s.name in ENTRY_METHODS
-                   for s in node.body):
+            if any(isinstance(s, FUNCTIONS) and s.name in ENTRY_METHODS for s in node.body):
                 index.models.append(node)
             todo.extend((s, scope, node) for s in reversed(node.body))
             continue
@@ -94,8 +106,10 @@ def index(tree: ast.Module, facts: FileFacts) -> Index:
 # Each pattern starts with a literal, which `re` finds by a fast scan; one alternation of
 # them would be tried at every character, far slower.
 _REPEATED_LIST = (re.compile(r"\[\s*[\w.]+\(.*?\)\s*\]\s*\*"), re.compile(r"\*\s*\[\s*[\w.]+\("))
-_GRAPH = tuple(re.compile(rf"{word}(?<!\w{word})\s*\(")  # `\bInput\s*\(`, literal first
-               for word in (*sorted(GRAPH_INPUTS), SEQUENTIAL))
+_GRAPH = tuple(
+    re.compile(rf"{word}(?<!\w{word})\s*\(")  # `\bInput\s*\(`, literal first
+    for word in (*sorted(GRAPH_INPUTS), SEQUENTIAL)
+)
 
 
 def _search(patterns: Sequence[Pattern[str]], text: str) -> bool:
@@ -123,5 +137,3 @@ def _note_assign(node: ast.Assign, scope: Scope) -> None:
         scope.copied |= any(isinstance(t, ast.Attribute) for t in node.targets)
     if isinstance(value, ast.Call) and sum(isinstance(t, ast.Attribute) for t in node.targets) > 1:
         scope.copied = True  # `self.a = self.b = Norm()`
-
-

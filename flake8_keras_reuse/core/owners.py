@@ -4,14 +4,27 @@ Syntax only: which construction each local name holds, and where that instance i
 owner (an attribute, a list slot, another layer's or model's constructor). Resolution decides
 later whether the instance is a layer with state and the owner a Keras class.
 """
+
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union, cast
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Union,
+    cast,
+)
 
-from .syntax import Assignment, blocks, is_self_attr, makes_object, terminal_name
 from ..knowledge.keras_api import SEQUENTIAL
+from .syntax import Assignment, blocks, is_self_attr, makes_object, terminal_name
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,12 @@ Attrs = Dict[str, ast.Call]
 _COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
 
 
-def bindings(scope: Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef],
-             lines: Optional[Sequence[str]] = None, repeats: bool = True,
-             self_param: Optional[str] = "self") -> List[Binding]:
+def bindings(
+    scope: Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef],
+    lines: Optional[Sequence[str]] = None,
+    repeats: bool = True,
+    self_param: Optional[str] = "self",
+) -> List[Binding]:
     """Second bindings of one instance in a module or function body, in source order.
 
     `self_param` names the object whose attributes are owners (a method's first parameter).
@@ -54,8 +70,9 @@ class _Owners:
     """One walk of a body: which construction each local name holds, and each binding of one
     to an owner. One method per binding form."""
 
-    def __init__(self, lines: Optional[Sequence[str]], repeats: bool,
-                 self_param: Optional[str]) -> None:
+    def __init__(
+        self, lines: Optional[Sequence[str]], repeats: bool, self_param: Optional[str]
+    ) -> None:
         self.lines = lines
         self.repeats = repeats
         self.self_param = self_param
@@ -78,14 +95,15 @@ class _Owners:
 
     def statement(self, node: ast.stmt, built: Built, attrs: Attrs) -> None:
         """The bindings one statement makes, in its expressions and by assigning."""
-        if self.lines is not None and not self.repeats \
-                and not _names_any(node, self.lines, built):
+        if self.lines is not None and not self.repeats and not _names_any(node, self.lines, built):
             own: List[ast.AST] = []
         else:
             own = list(_own_nodes(node))
-        in_sequential = {id(sub.args[0]) for sub in own
-                         if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL
-                         and sub.args}
+        in_sequential = {
+            id(sub.args[0])
+            for sub in own
+            if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL and sub.args
+        }
         for sub in own:
             one = _repeated_list(sub)
             if one is not None:
@@ -103,13 +121,28 @@ class _Owners:
                 elif is_self_attr(target, self.self_param):
                     self.attribute(node, target, built, attrs)
 
-    def _bind(self, instance: ast.Call, node: Union[ast.stmt, ast.expr], shown: str, owner: str,
-              owner_class: Optional[ast.Call] = None) -> None:
+    def _bind(
+        self,
+        instance: ast.Call,
+        node: Union[ast.stmt, ast.expr],
+        shown: str,
+        owner: str,
+        owner_class: Optional[ast.Call] = None,
+    ) -> None:
         """`instance` bound to `owner` at `node`: a finding when it has an owner already."""
         key = id(instance)
         if key in self.owners:
-            self.found.append(Binding(node.lineno, node.col_offset, instance, shown, owner,
-                                      self.owners[key], owner_class))
+            self.found.append(
+                Binding(
+                    node.lineno,
+                    node.col_offset,
+                    instance,
+                    shown,
+                    owner,
+                    self.owners[key],
+                    owner_class,
+                )
+            )
         else:
             self.owners[key] = node.lineno
 
@@ -119,29 +152,45 @@ class _Owners:
         shown = _callee_name(one) + "()"
         if isinstance(node, ast.Assign) and node.value is sub:
             shown = ast.unparse(node.targets[0]) + "[0]"
-        self.found.append(Binding(sub.lineno, sub.col_offset, one, shown, "a list, n times",
-                                  sub.lineno))
+        self.found.append(
+            Binding(sub.lineno, sub.col_offset, one, shown, "a list, n times", sub.lineno)
+        )
 
-    def collection(self, sub: Union[ast.List, ast.Tuple, ast.Set, ast.Dict],
-                   built: Built) -> None:
+    def collection(self, sub: Union[ast.List, ast.Tuple, ast.Set, ast.Dict], built: Built) -> None:
         """One local name listed twice in one collection literal: `[norm, norm]`."""
         elts = sub.values if isinstance(sub, ast.Dict) else sub.elts
         seen = set()
         for elt in elts:
             if isinstance(elt, ast.Name) and elt.id in built:
                 if elt.id in seen:
-                    self.found.append(Binding(elt.lineno, elt.col_offset, built[elt.id],
-                                              elt.id, "the same collection", elt.lineno))
+                    self.found.append(
+                        Binding(
+                            elt.lineno,
+                            elt.col_offset,
+                            built[elt.id],
+                            elt.id,
+                            "the same collection",
+                            elt.lineno,
+                        )
+                    )
                 seen.add(elt.id)
 
     def borrowed_layers(self, sub: ast.Call, built: Built) -> None:
         """`Sequential(model_a.layers[:-1])`: model_a keeps those layers too."""
-        model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL and sub.args \
-            else None
+        model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL and sub.args else None
         if model in built:
-            self.found.append(Binding(sub.lineno, sub.col_offset, built[model],
-                                      f"{model}.layers", "Sequential(...)",
-                                      built[model].lineno, sub, borrows_layers=True))
+            self.found.append(
+                Binding(
+                    sub.lineno,
+                    sub.col_offset,
+                    built[model],
+                    f"{model}.layers",
+                    "Sequential(...)",
+                    built[model].lineno,
+                    sub,
+                    borrows_layers=True,
+                )
+            )
 
     def constructor_arguments(self, sub: ast.Call, built: Built) -> None:
         """A local construction handed to a class-like call: `Branch(norm)` owns it."""
@@ -149,8 +198,9 @@ class _Owners:
             if isinstance(arg, ast.Name) and arg.id in built:
                 self._bind(built[arg.id], sub, arg.id, f"{_callee_name(sub)}(...)", sub)
 
-    def attribute(self, node: ast.Assign, target: ast.Attribute, built: Built,
-                  attrs: Attrs) -> None:
+    def attribute(
+        self, node: ast.Assign, target: ast.Attribute, built: Built, attrs: Attrs
+    ) -> None:
         """`self.x = value`: the instance a local name or another attribute holds, or a new
         construction, gets `self.x` as an owner."""
         value = node.value
@@ -166,8 +216,7 @@ class _Owners:
             attrs[target.attr] = value
             self.owners.setdefault(id(value), node.lineno)
 
-    def chained(self, node: ast.Assign, target: ast.Attribute, value: ast.Call,
-                owner: str) -> None:
+    def chained(self, node: ast.Assign, target: ast.Attribute, value: ast.Call, owner: str) -> None:
         """`self.a = self.b = Norm()`: each attribute after the first is a second owner."""
         if id(value) in self.owners:
             first = next(t for t in node.targets if is_self_attr(t, self.self_param))
@@ -207,7 +256,8 @@ def attribute_aliases(assigns: Sequence[Assignment]) -> Dict[str, str]:
                     groups.setdefault(id(local[node.value.id]), []).append(target.attr)
                 elif is_self_attr(node.value, instance):
                     groups.setdefault(("attr", node.value.attr), [node.value.attr]).append(
-                        target.attr)
+                        target.attr
+                    )
     aliases: Dict[str, str] = {}
     for attrs in groups.values():
         # Only attributes assigned exactly once are known to hold that instance.
@@ -217,8 +267,7 @@ def attribute_aliases(assigns: Sequence[Assignment]) -> Dict[str, str]:
     return aliases
 
 
-def attributes_always(assigns: Iterable[Assignment],
-                      holds: Callable[[ast.expr], bool]) -> Set[str]:
+def attributes_always(assigns: Iterable[Assignment], holds: Callable[[ast.expr], bool]) -> Set[str]:
     """Attributes every assignment of which (`self.x = value` in a method) satisfies `holds`,
     from a class's syntax.instance_assignments."""
     verdict: Dict[str, bool] = {}
@@ -244,14 +293,14 @@ def _repeated_list(node: ast.AST) -> Optional[ast.Call]:
 
 
 def _leaves(block: List[ast.stmt]) -> bool:
-    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue,
-                                                  ast.Break))
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
 
 
 def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
     """The expressions of one statement, without those of nested statements or scopes."""
-    todo = [c for c in ast.iter_child_nodes(stmt)
-            if not isinstance(c, (ast.stmt, ast.excepthandler))]
+    todo = [
+        c for c in ast.iter_child_nodes(stmt) if not isinstance(c, (ast.stmt, ast.excepthandler))
+    ]
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.ClassDef)):
@@ -268,7 +317,7 @@ def _names_any(stmt: ast.stmt, lines: Sequence[str], names: Built) -> bool:
     for block in blocks(stmt):
         if block:
             end = min(end, block[0].lineno - 1)
-    text = "\n".join(lines[stmt.lineno - 1:max(end, stmt.lineno)])
+    text = "\n".join(lines[stmt.lineno - 1 : max(end, stmt.lineno)])
     return any(name in text for name in names)
 
 
@@ -281,8 +330,11 @@ def _layers_of(node: ast.expr) -> Optional[str]:
     """`m` for `m.layers` or `m.layers[:-1]`: a model's own layers."""
     if isinstance(node, ast.Subscript):
         node = node.value
-    if isinstance(node, ast.Attribute) and node.attr == "layers" \
-            and isinstance(node.value, ast.Name):
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "layers"
+        and isinstance(node.value, ast.Name)
+    ):
         return node.value.id
     return None
 

@@ -5,6 +5,7 @@ another takes the method's first parameter. Also the version differences of `ast
 `match`, 3.10 no `try/except*`): the missing node types are empty tuples, which `isinstance`
 never matches.
 """
+
 from __future__ import annotations
 
 import ast
@@ -74,8 +75,12 @@ def statements(scope: Body) -> Iterator[ast.stmt]:
 
 def bound_names(*nodes: ast.AST) -> Set[str]:
     """Every name stored or deleted anywhere under the nodes (a full walk: walrus included)."""
-    return {n.id for node in nodes for n in ast.walk(node)
-            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    return {
+        n.id
+        for node in nodes
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    }
 
 
 def instance_assignments(classdef: ast.ClassDef) -> List[Assignment]:
@@ -85,8 +90,11 @@ def instance_assignments(classdef: ast.ClassDef) -> List[Assignment]:
     for method in classdef.body:
         if isinstance(method, FUNCTIONS) and is_instance_method(method):
             instance = self_name(method)
-            found.extend((method, instance, stmt) for stmt in statements(method)
-                         if isinstance(stmt, ast.Assign))
+            found.extend(
+                (method, instance, stmt)
+                for stmt in statements(method)
+                if isinstance(stmt, ast.Assign)
+            )
     return found
 
 
@@ -107,8 +115,12 @@ def is_instance_method(func: Function) -> bool:
 
 def is_self_attr(node: ast.AST, name: Optional[str]) -> TypeGuard[ast.Attribute]:
     """`<name>.attr`, where `name` is the method's instance parameter."""
-    return (name is not None and isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name) and node.value.id == name)
+    return (
+        name is not None
+        and isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    )
 
 
 def terminal_name(func: ast.AST) -> Optional[str]:

@@ -3,6 +3,7 @@
 The knowledge itself is data (`layers.json`); this module only reads it and recognises Keras's
 public and private spellings from the qualified name, so nothing of Keras is ever imported.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
-from .keras_api import (APPLICATIONS_PACKAGE, MODEL_CLASSES, MODEL_FUNCTION_PACKAGES,
-                        MODEL_FUNCTIONS)
+from .keras_api import APPLICATIONS_PACKAGE, MODEL_CLASSES, MODEL_FUNCTION_PACKAGES, MODEL_FUNCTIONS
 
 # A functional or Sequential model used as a layer: it holds every weight of its layers.
 MODEL = "model"

@@ -5,6 +5,7 @@ tests/test_keras_api.py; the comment names where in Keras the fact lives.
 Nothing here imports Keras: the names are matched in the user's source by spelling, and
 resolution confirms the qualified name where it matters.
 """
+
 from __future__ import annotations
 
 from typing import Tuple
@@ -39,16 +40,34 @@ VARIABLE_MAKERS = frozenset({"add_weight", "add_variable"})
 KEEPING_METHODS = frozenset({"append", "extend", "insert", "add", "setdefault", "update"})
 # Context managers whose block is expected to raise: unittest's assertRaises family,
 # pytest.raises, numpy.testing's assert_raises. Code in them builds no model that lasts.
-EXPECTS_ERROR = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises",
-                           "assert_raises", "assert_raises_regex"})
+EXPECTS_ERROR = frozenset(
+    {
+        "assertRaises",
+        "assertRaisesRegex",
+        "assertRaisesRegexp",
+        "raises",
+        "assert_raises",
+        "assert_raises_regex",
+    }
+)
 # Decorators that make a method an attribute computed on access.
 PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
 # Top-level packages recognised by name and never read: their classes are decided from
 # qualified names and the catalog, so results never depend on what is installed.
-NEVER_READ = frozenset({
-    "keras", "tensorflow", "tf_keras", "torch", "jax", "jaxlib", "flax", "numpy",
-    "tensorflow_addons", "tensorflow_hub",
-})
+NEVER_READ = frozenset(
+    {
+        "keras",
+        "tensorflow",
+        "tf_keras",
+        "torch",
+        "jax",
+        "jaxlib",
+        "flax",
+        "numpy",
+        "tensorflow_addons",
+        "tensorflow_hub",
+    }
+)
 # Which category wins when a user layer holds sublayers of several (a composite is reported
 # as the strongest state it holds).
 CATEGORY_STRENGTH = {"table": 1, "weights": 2, "stats": 3}
@@ -58,12 +77,18 @@ CATEGORY_STRENGTH = {"table": 1, "weights": 2, "stats": 3}
 WHAT_FAILS = (
     (("Conv", "SeparableConv", "DepthwiseConv"), "an input with another channel count fails"),
     (("Dense", "EinsumDense"), "an input with another last dimension fails"),
-    (("LSTM", "GRU", "SimpleRNN", "ConvLSTM", "RNN", "Bidirectional"),
-     "an input with another feature size fails"),
-    (("LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization"),
-     "an input with another size of the normalised axis fails"),
-    (("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention", "Attention"),
-     "inputs with other feature sizes fail"),
+    (
+        ("LSTM", "GRU", "SimpleRNN", "ConvLSTM", "RNN", "Bidirectional"),
+        "an input with another feature size fails",
+    ),
+    (
+        ("LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization"),
+        "an input with another size of the normalised axis fails",
+    ),
+    (
+        ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention", "Attention"),
+        "inputs with other feature sizes fail",
+    ),
 )
 
 

@@ -4,6 +4,7 @@ The rules ask it four questions (is this class a Keras class, what does an attri
 does a call make, does a constructor keep what it is given). astroid is imported here, lazily:
 files with nothing to resolve, and editors, never pay for it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,9 +15,15 @@ class Resolution:
     """Use as a context manager: on exit the project's trees are released and the collector's
     policy applied (project.settle_if_due), after the resolution's references are dropped."""
 
-    def __init__(self, tree: ast.Module, source: str, filename: str,
-                 layers: Optional[Mapping[str, str]], asked: Iterable[ast.AST],
-                 walrus: bool = True) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        source: str,
+        filename: str,
+        layers: Optional[Mapping[str, str]],
+        asked: Iterable[ast.AST],
+        walrus: bool = True,
+    ) -> None:
         """`walrus`: whether the file's text has a `:=` (core.index.FileFacts), so that its
         tree must be built whole."""
         from astroid import nodes
@@ -34,7 +41,7 @@ class Resolution:
         self._calls = {_span(c): c for c in module.nodes_of_class(nodes.Call)}
         self._held: Dict[Tuple[int, Any], Any] = {}
 
-    def __enter__(self) -> "Resolution":
+    def __enter__(self) -> Resolution:
         return self
 
     def __exit__(self, *exc: object) -> None:

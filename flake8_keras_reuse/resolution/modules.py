@@ -3,6 +3,7 @@ name, and the file a module name is read from.
 
 Only files under the project's roots are ever found. Nothing is imported or executed.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ from typing import Optional, Sequence, Tuple
 Roots = Tuple[str, ...]
 
 _LOCATED_SIZE = 4096  # module name lookups kept per process
-_located: "OrderedDict[Tuple[Roots, str], Optional[str]]" = OrderedDict()  # -> path or None
+_located: OrderedDict[Tuple[Roots, str], Optional[str]] = OrderedDict()  # -> path or None
 
 
 def roots_for(filename: str) -> Roots:

@@ -4,9 +4,10 @@ Names are followed back to their binding with astroid's `scope_lookup()`: an imp
 qualified name (decided by the catalog, never imported), a class or function of the project is
 read from its module. Anything else is unknown (None).
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, TypeVar, Union
 
 from astroid import nodes
 
@@ -58,8 +59,9 @@ class Names:
             return self._member(base, attr, depth)
         return None
 
-    def _star_imported(self, module: nodes.Module, name: str,
-                       depth: int) -> Optional[List[Referent]]:
+    def _star_imported(
+        self, module: nodes.Module, name: str, depth: int
+    ) -> Optional[List[Referent]]:
         """A name no statement binds may come from `from m import *` (read, never imported)."""
         found: List[Referent] = []
         for stmt in module.body:
@@ -81,12 +83,12 @@ class Names:
                 return None  # a module we may not read could define the name
         return found or None
 
-    def _bindings(self, name: str, bindings: Sequence[nodes.NodeNG],
-                  depth: int) -> Optional[List[Referent]]:
+    def _bindings(
+        self, name: str, bindings: Sequence[nodes.NodeNG], depth: int
+    ) -> Optional[List[Referent]]:
         return all_or_none(self._binding(name, binding, depth + 1) for binding in bindings)
 
-    def _binding(self, name: str, binding: nodes.NodeNG,
-                 depth: int) -> Optional[List[Referent]]:
+    def _binding(self, name: str, binding: nodes.NodeNG, depth: int) -> Optional[List[Referent]]:
         if isinstance(binding, nodes.Import):
             return self._qualified(binding.real_name(name), depth)
         if isinstance(binding, nodes.ImportFrom):
@@ -115,16 +117,17 @@ class Names:
                 continue
             found: List[Referent] = [module]
             for attr in parts[cut:]:
-                step = all_or_none(self._member(item, attr, depth + 1)
-                                   if isinstance(item, nodes.Module) else None for item in found)
+                step = all_or_none(
+                    self._member(item, attr, depth + 1) if isinstance(item, nodes.Module) else None
+                    for item in found
+                )
                 if step is None:
                     return None
                 found = step
             return found
         return [qname]
 
-    def _member(self, module: nodes.Module, name: str,
-                depth: int) -> Optional[List[Referent]]:
+    def _member(self, module: nodes.Module, name: str, depth: int) -> Optional[List[Referent]]:
         bindings = module.locals.get(name)
         if not bindings:
             # `pkg.sub` where sub is a submodule that the package does not import itself.

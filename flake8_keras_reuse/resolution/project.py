@@ -6,6 +6,7 @@ libraries in `knowledge.keras_api.NEVER_READ`, so results do not depend on what 
 and nothing installed is parsed. Modules are read, never imported or executed. How a tree is
 built and when the collector may skip it is trees.py's business.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,15 @@ _CACHE_SIZE = 256  # parsed project modules kept per process
 _SETTLE_EVERY = 4  # project modules read between two freezes (each after a full collection)
 
 
-def build(tree: ast.Module, source: str, modname: str, path: str, package: bool,
-          asked: Iterable[ast.AST] = (), walrus: bool = True) -> nodes.Module:
+def build(
+    tree: ast.Module,
+    source: str,
+    modname: str,
+    path: str,
+    package: bool,
+    asked: Iterable[ast.AST] = (),
+    walrus: bool = True,
+) -> nodes.Module:
     """The astroid tree for an already parsed stdlib tree (no second parse, no transforms).
 
     Resolution reads callees, never call arguments, except where a node it will be asked about
@@ -37,8 +45,9 @@ def build(tree: ast.Module, source: str, modname: str, path: str, package: bool,
     """
     keep_all = walrus
     starts = sorted((n.lineno, n.col_offset) for n in asked)  # type: ignore[attr-defined]
-    return rebuild(tree, source, modname, path, package,
-                   lambda node: keep_all or _encloses(starts, node))
+    return rebuild(
+        tree, source, modname, path, package, lambda node: keep_all or _encloses(starts, node)
+    )
 
 
 def _encloses(starts: Sequence[Tuple[int, int]], node: ast.expr) -> bool:
@@ -53,12 +62,18 @@ class Project:
     """The modules one linted file can see: itself (as flake8 read it) and its project's files."""
 
     # path -> ((mtime_ns, size), astroid module or None); process-wide
-    _cache: "OrderedDict[str, Tuple[Tuple[int, int], Optional[nodes.Module]]]" = OrderedDict()
+    _cache: OrderedDict[str, Tuple[Tuple[int, int], Optional[nodes.Module]]] = OrderedDict()
     _settled = False
     _loads = 0
 
-    def __init__(self, filename: str, tree: ast.Module, source: str,
-                 asked: Iterable[ast.AST] = (), walrus: bool = True) -> None:
+    def __init__(
+        self,
+        filename: str,
+        tree: ast.Module,
+        source: str,
+        asked: Iterable[ast.AST] = (),
+        walrus: bool = True,
+    ) -> None:
         if not Project._settled:  # the first time astroid is imported and used
             Project._settled = True
             settle()
@@ -67,7 +82,8 @@ class Project:
         self.roots = roots_for(filename)
         self.modname, package = module_name(filename, self.roots)
         self.module: Optional[nodes.Module] = build(
-            tree, source, self.modname, os.path.abspath(filename), package, asked, walrus)
+            tree, source, self.modname, os.path.abspath(filename), package, asked, walrus
+        )
 
     def release(self) -> None:
         """Drop the linted file's tree, and free the project trees the cache dropped while this
@@ -128,7 +144,13 @@ def _read(path: str, modname: str) -> Optional[nodes.Module]:
         encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(True)).__next__)
         source = raw.decode(encoding)
         tree = ast.parse(source, filename=path)
-        return build(tree, source, modname, path, os.path.basename(path) == "__init__.py",
-                     walrus=":=" in source)  # a project module's text, read here once
+        return build(
+            tree,
+            source,
+            modname,
+            path,
+            os.path.basename(path) == "__init__.py",
+            walrus=":=" in source,
+        )  # a project module's text, read here once
     except (SyntaxError, ValueError, UnicodeError, OSError, RecursionError, MemoryError):
         return None

@@ -3,6 +3,7 @@
 What a name refers to is the job of `names.Names`; a class of the project is read from its
 module. Anything else is unknown, and unknown means no finding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,6 +18,7 @@ from .names import MAX_DEPTH, Names, Referent, all_or_none, assigned_value, look
 
 if TYPE_CHECKING:
     from .project import Project
+
 
 @dataclass(frozen=True)
 class Held:
@@ -34,7 +36,9 @@ class Resolver:
         self.names = Names(project)
         self.extra = extra or {}
         self._keras: Dict[int, bool] = {}  # id(ClassDef) -> is_keras_class
-        self._composites: Dict[int, Optional[catalog.LayerClass]] = {}  # id(ClassDef) -> composite()
+        self._composites: Dict[
+            int, Optional[catalog.LayerClass]
+        ] = {}  # id(ClassDef) -> composite()
         self._composing: Set[int] = set()
 
     # -- what class an object is -----------------------------------------------------------
@@ -47,18 +51,25 @@ class Resolver:
             return None
         if isinstance(node, nodes.Const) and node.value is None:
             return []
-        if (isinstance(node, nodes.BinOp) and node.op == "*"
-                and isinstance(node.left, nodes.List) and len(node.left.elts) == 1):
+        if (
+            isinstance(node, nodes.BinOp)
+            and node.op == "*"
+            and isinstance(node.left, nodes.List)
+            and len(node.left.elts) == 1
+        ):
             return self.instance_classes(node.left.elts[0], depth + 1)  # [Norm()] * n
         if isinstance(node, nodes.IfExp):
-            return _both(self.instance_classes(node.body, depth + 1),
-                         self.instance_classes(node.orelse, depth + 1))
+            return _both(
+                self.instance_classes(node.body, depth + 1),
+                self.instance_classes(node.orelse, depth + 1),
+            )
         if isinstance(node, nodes.Name):
             bindings = lookup(node)
             if bindings is None:
                 return None
-            values = [assigned_value(b) if isinstance(b, nodes.AssignName) else None
-                      for b in bindings]
+            values = [
+                assigned_value(b) if isinstance(b, nodes.AssignName) else None for b in bindings
+            ]
             if not values or None in values:
                 return None
             return all_or_none(self.instance_classes(value, depth + 1) for value in values)
@@ -75,13 +86,17 @@ class Resolver:
             return None if layer is None else [Held(layer.name, layer)]
         if isinstance(callee, nodes.ClassDef):
             layer = self._configured(callee) or self.layer_base(callee)
-            if (layer is None or layer.category not in catalog.STATEFUL) \
-                    and self.is_keras_class(callee):
+            if (layer is None or layer.category not in catalog.STATEFUL) and self.is_keras_class(
+                callee
+            ):
                 layer = self.composite(callee, depth + 1) or layer
             return None if layer is None else [Held(callee.name, layer)]
         if isinstance(callee, nodes.FunctionDef):  # a factory: what its returns construct
-            returns = [r for r in callee.nodes_of_class(nodes.Return, skip_klass=_SCOPES)
-                       if r.scope() is callee]
+            returns = [
+                r
+                for r in callee.nodes_of_class(nodes.Return, skip_klass=_SCOPES)
+                if r.scope() is callee
+            ]
             if not returns or any(r.value is None for r in returns):
                 return None
             return all_or_none(self.instance_classes(r.value, depth + 1) for r in returns)
@@ -94,8 +109,7 @@ class Resolver:
             return catalog.LayerClass(classdef.name, self.extra[qname])
         return None
 
-    def composite(self, classdef: nodes.ClassDef,
-                  depth: int = 0) -> Optional[catalog.LayerClass]:
+    def composite(self, classdef: nodes.ClassDef, depth: int = 0) -> Optional[catalog.LayerClass]:
         """The category of a project layer or model from what it keeps: the strongest of the
         layers it constructs and keeps on self (statistics > weights > table), or weights when
         it creates variables of its own (`self.add_weight`). None when it keeps nothing."""
@@ -108,14 +122,16 @@ class Resolver:
             best: Optional[Tuple[str, str]] = None  # (what it holds, its category)
             for cls in self._project_mro(classdef):
                 for held in self._kept(cls, depth):
-                    if best is None or CATEGORY_STRENGTH[held.layer.category] > CATEGORY_STRENGTH[best[1]]:
+                    if (
+                        best is None
+                        or CATEGORY_STRENGTH[held.layer.category] > CATEGORY_STRENGTH[best[1]]
+                    ):
                         best = (held.layer.name, held.layer.category)
                 if (best is None or best[1] == "table") and _creates_variables(cls):
                     best = ("variable of its own", "weights")
         finally:
             self._composing.discard(id(classdef))
-        layer = None if best is None else catalog.LayerClass(f"layer holding a {best[0]}",
-                                                             best[1])
+        layer = None if best is None else catalog.LayerClass(f"layer holding a {best[0]}", best[1])
         self._composites[id(classdef)] = layer
         return layer
 
@@ -129,8 +145,9 @@ class Resolver:
                         if held.layer.category in CATEGORY_STRENGTH:
                             yield held
 
-    def layer_base(self, classdef: nodes.ClassDef,
-                   seen: Optional[Set[int]] = None) -> Optional[catalog.LayerClass]:
+    def layer_base(
+        self, classdef: nodes.ClassDef, seen: Optional[Set[int]] = None
+    ) -> Optional[catalog.LayerClass]:
         """The catalogued Keras layer a project class derives from, nearest base first."""
         seen = set() if seen is None else seen
         if id(classdef) in seen or len(seen) > MAX_DEPTH:
@@ -227,7 +244,9 @@ class Resolver:
             seen.add(id(cls))
             order.append(cls)
             for base in cls.bases:
-                todo.extend(r for r in self.names.referents(base) or () if isinstance(r, nodes.ClassDef))
+                todo.extend(
+                    r for r in self.names.referents(base) or () if isinstance(r, nodes.ClassDef)
+                )
         return order
 
 
@@ -255,12 +274,12 @@ def _slot_value(value: Optional[nodes.NodeNG], index: Any) -> Optional[nodes.Nod
         return None
     if isinstance(value, (nodes.List, nodes.Tuple)) and isinstance(index, int):
         if -len(value.elts) <= index < len(value.elts) and not any(
-                isinstance(e, nodes.Starred) for e in value.elts):
+            isinstance(e, nodes.Starred) for e in value.elts
+        ):
             return value.elts[index]
         return None
     if isinstance(value, nodes.Dict):
-        found = [v for k, v in value.items
-                 if isinstance(k, nodes.Const) and k.value == index]
+        found = [v for k, v in value.items if isinstance(k, nodes.Const) and k.value == index]
         return found[-1] if found else None
     if isinstance(value, nodes.ListComp) and isinstance(index, int):
         return value.elt
@@ -289,8 +308,12 @@ def _creates_variables(cls: nodes.ClassDef) -> bool:
     for method in cls.mymethods():
         for call in method.nodes_of_class(nodes.Call):
             func = call.func
-            if isinstance(func, nodes.Attribute) and func.attrname in VARIABLE_MAKERS \
-                    and isinstance(func.expr, nodes.Name) and func.expr.name == _first_arg(method):
+            if (
+                isinstance(func, nodes.Attribute)
+                and func.attrname in VARIABLE_MAKERS
+                and isinstance(func.expr, nodes.Name)
+                and func.expr.name == _first_arg(method)
+            ):
                 return True
     return False
 

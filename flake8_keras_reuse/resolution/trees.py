@@ -5,6 +5,7 @@ dropped tree acyclic).
 The block list and the instance-method test mirror `core.syntax.BLOCKS` and
 `core.syntax.is_instance_method`, on astroid nodes: resolution imports nothing of the core.
 """
+
 from __future__ import annotations
 
 import ast
@@ -52,7 +53,7 @@ def release(module: nodes.Module) -> None:
     while todo:
         node = todo.pop()
         for value in [*vars(node).values(), list(node.get_children())]:
-            for item in (value if isinstance(value, (list, tuple)) else (value,)):
+            for item in value if isinstance(value, (list, tuple)) else (value,):
                 if isinstance(item, nodes.NodeNG) and id(item) not in seen:
                     seen.add(id(item))
                     todo.append(item)
@@ -62,8 +63,14 @@ def release(module: nodes.Module) -> None:
                 setattr(node, table, {})
 
 
-def rebuild(tree: ast.Module, source: str, modname: str, path: str, package: bool,
-            keeps: Callable[[ast.expr], bool]) -> nodes.Module:
+def rebuild(
+    tree: ast.Module,
+    source: str,
+    modname: str,
+    path: str,
+    package: bool,
+    keeps: Callable[[ast.expr], bool],
+) -> nodes.Module:
     """The astroid tree for a parsed stdlib tree (no second parse, no transforms), leaving out
     what resolution never reads where `keeps(node)` is false (_Rebuilder).
 
@@ -99,15 +106,20 @@ class _Rebuilder(TreeRebuilder):
             node = ast.Call(func=node.func, args=[], keywords=[], **_span_of(node))
         return super().visit_call(node, parent)
 
-    def _opaque(self, node: ast.expr, parent: nodes.NodeNG,
-                visit: Callable[[Any, nodes.NodeNG], nodes.NodeNG]) -> nodes.NodeNG:
+    def _opaque(
+        self,
+        node: ast.expr,
+        parent: nodes.NodeNG,
+        visit: Callable[[Any, nodes.NodeNG], nodes.NodeNG],
+    ) -> nodes.NodeNG:
         if self.keeps(node):
             return visit(node, parent)
         return self.visit_constant(ast.Constant(value=..., **_span_of(node)), parent)
 
     def visit_binop(self, node: ast.BinOp, parent: nodes.NodeNG) -> nodes.NodeNG:
-        if isinstance(node.op, ast.Mult) and (isinstance(node.left, ast.List)
-                                              or isinstance(node.right, ast.List)):
+        if isinstance(node.op, ast.Mult) and (
+            isinstance(node.left, ast.List) or isinstance(node.right, ast.List)
+        ):
             return super().visit_binop(node, parent)  # `[Norm()] * n`: one instance, n slots
         return self._opaque(node, parent, super().visit_binop)
 
@@ -129,8 +141,12 @@ class _Rebuilder(TreeRebuilder):
 
 def _span_of(node: ast.expr) -> Dict[str, Any]:
     """A stdlib node's position, as keyword arguments for the node that stands in for it."""
-    return {"lineno": node.lineno, "col_offset": node.col_offset,
-            "end_lineno": node.end_lineno, "end_col_offset": node.end_col_offset}
+    return {
+        "lineno": node.lineno,
+        "col_offset": node.col_offset,
+        "end_lineno": node.end_lineno,
+        "end_col_offset": node.end_col_offset,
+    }
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")  # core.syntax.BLOCKS' fields

@@ -3,6 +3,7 @@
 `RULES` holds one record per code; the flake8 plugin, the `keras-reuse` command and the README
 are all read from it. `render` turns a finding into its message.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional
@@ -13,8 +14,10 @@ from .base import DOCS, Locate, Place, Rule
 
 __all__ = ["DOCS", "RULES", "Rule", "render", "text"]
 
-RULES: Dict[str, Rule] = {r.code: r for r in (
-    *reused_layer.RULES, built_in_call.RULE, two_owners.RULE, internal_error.RULE)}
+RULES: Dict[str, Rule] = {
+    r.code: r
+    for r in (*reused_layer.RULES, built_in_call.RULE, two_owners.RULE, internal_error.RULE)
+}
 
 
 def render(finding: Finding, locate: Optional[Locate] = None) -> str:

@@ -1,5 +1,6 @@
 """What every rule is made of: its record (pylint's `msgs`, ruff's rule metadata) and the pieces
 their messages share."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ class Rule:
     name: str  # a short kebab-case name, as pylint's symbols
     summary: str  # one line: what it finds
     anchor: str  # the README section of its rule page
-    message: Callable[[Finding, "Place"], str]  # the text of one of its findings, without the code
+    message: Callable[[Finding, Place], str]  # the text of one of its findings, without the code
 
     @property
     def help_uri(self) -> str:
@@ -101,8 +102,7 @@ class Binding(Protocol):
 
 
 # What a layer of each category keeps, for the messages that are about the instance itself.
-STATE = {"stats": "moving statistics", "weights": "weights", "table": "table",
-         "model": "weights"}
+STATE = {"stats": "moving statistics", "weights": "weights", "table": "table", "model": "weights"}
 
 
 def describe(finding: Finding) -> str:

@@ -2,6 +2,7 @@
 
 Never a traceback and never silence that looks like a clean file: the error is a finding.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,5 +30,10 @@ def message(finding: Finding, first: Place) -> str:
     return TEMPLATE.format(**finding.args)
 
 
-RULE = Rule("KR900", "internal-error", "The checker failed on this file",
-            "kr900-the-checker-failed-on-this-file", message)
+RULE = Rule(
+    "KR900",
+    "internal-error",
+    "The checker failed on this file",
+    "kr900-the-checker-failed-on-this-file",
+    message,
+)

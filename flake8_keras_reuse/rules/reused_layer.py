@@ -4,6 +4,7 @@ KR001 is a layer with moving statistics (BatchNormalization): a bug, whatever th
 KR002 is a layer with weights, an embedding table or a whole model: a crash on another shape,
 or weight sharing to review. Either hands over to KR004 when the two calls are in two models.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -42,7 +43,7 @@ SUBJECTS = {
         "(first called {first:on}, in its first pass)."
     ),
     "listed": "'{attr}' ({cls}) is listed again here, in the same model{via}; first used "
-              "{first:on}.",
+    "{first:on}.",
 }
 
 
@@ -58,11 +59,22 @@ def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
     if code == "KR002" and reuse.same_input:
         return None
     kind = "loop" if reuse.in_loop else "listed" if reuse.listed else "again"
-    return Finding(code, reuse.line, reuse.col, kind,
-                   args={"attr": reuse.shown, "cls": held.name, "layer": held.layer.name,
-                         "category": held.layer.category, "via": reuse.via},
-                   related=(Related(reuse.first_line),),
-                   end_line=reuse.end_line, end_col=reuse.end_col)
+    return Finding(
+        code,
+        reuse.line,
+        reuse.col,
+        kind,
+        args={
+            "attr": reuse.shown,
+            "cls": held.name,
+            "layer": held.layer.name,
+            "category": held.layer.category,
+            "via": reuse.via,
+        },
+        related=(Related(reuse.first_line),),
+        end_line=reuse.end_line,
+        end_col=reuse.end_col,
+    )
 
 
 def through(helper: str) -> str:
@@ -73,16 +85,26 @@ def through(helper: str) -> str:
 
 def message(finding: Finding, first: Place) -> str:
     args = finding.args
-    subject = SUBJECTS[finding.kind].format(attr=args["attr"], cls=describe(finding),
-                                            first=first, via=through(str(args["via"])))
-    consequence = CONSEQUENCES[str(args["category"])].format(
-        fails=what_fails(str(args["layer"])))
+    subject = SUBJECTS[finding.kind].format(
+        attr=args["attr"], cls=describe(finding), first=first, via=through(str(args["via"]))
+    )
+    consequence = CONSEQUENCES[str(args["category"])].format(fails=what_fails(str(args["layer"])))
     return f"{subject} {consequence}"
 
 
 RULES = (
-    Rule("KR001", "reused-stats-layer", "A layer with moving statistics is called again",
-         "kr001-a-layer-with-moving-statistics-is-called-again", message),
-    Rule("KR002", "reused-weight-layer", "A layer with weights is called again",
-         "kr002-a-layer-with-weights-is-called-again", message),
+    Rule(
+        "KR001",
+        "reused-stats-layer",
+        "A layer with moving statistics is called again",
+        "kr001-a-layer-with-moving-statistics-is-called-again",
+        message,
+    ),
+    Rule(
+        "KR002",
+        "reused-weight-layer",
+        "A layer with weights is called again",
+        "kr002-a-layer-with-weights-is-called-again",
+        message,
+    ),
 )

@@ -4,6 +4,7 @@ Both owners share the instance and its state whatever the shapes, so training on
 other. Found by the ownership pass (core/owners.py: a second binding) and handed over by
 KR001/KR002 when the two calls of a layer belong to two separate models.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
@@ -33,8 +34,9 @@ MESSAGES = {
 }
 
 
-def decide(binding: Binding, held: Optional[Held],
-           keeps_argument: Callable[[Any], bool]) -> Optional[Finding]:
+def decide(
+    binding: Binding, held: Optional[Held], keeps_argument: Callable[[Any], bool]
+) -> Optional[Finding]:
     """The finding for a second binding (`owners.Binding`) of an instance of class `held`;
     `keeps_argument(call)` tells whether a constructor keeps what it is given."""
     if not held or held.layer.category not in OWNED:
@@ -42,29 +44,59 @@ def decide(binding: Binding, held: Optional[Held],
     if binding.owner_class is not None and not keeps_argument(binding.owner_class):
         return None
     kind = "borrowed" if binding.borrows_layers else "bound"
-    return Finding("KR004", binding.line, binding.col, kind,
-                   args={"name": binding.shown, "cls": held.name, "layer": held.layer.name,
-                         "category": held.layer.category, "owner": binding.owner},
-                   related=(Related(binding.first_line),))
+    return Finding(
+        "KR004",
+        binding.line,
+        binding.col,
+        kind,
+        args={
+            "name": binding.shown,
+            "cls": held.name,
+            "layer": held.layer.name,
+            "category": held.layer.category,
+            "owner": binding.owner,
+        },
+        related=(Related(binding.first_line),),
+    )
 
 
 def second_model(reuse: Reuse, held: Held) -> Finding:
     """KR001/KR002's hand-over: the earlier calls of the layer are in another model."""
-    return Finding("KR004", reuse.line, reuse.col, "separate",
-                   args={"name": reuse.shown, "cls": held.name, "layer": held.layer.name,
-                         "category": held.layer.category,
-                         "verb": "listed" if reuse.listed else "called"},
-                   related=(Related(reuse.first_line),),
-                   end_line=reuse.end_line, end_col=reuse.end_col)
+    return Finding(
+        "KR004",
+        reuse.line,
+        reuse.col,
+        "separate",
+        args={
+            "name": reuse.shown,
+            "cls": held.name,
+            "layer": held.layer.name,
+            "category": held.layer.category,
+            "verb": "listed" if reuse.listed else "called",
+        },
+        related=(Related(reuse.first_line),),
+        end_line=reuse.end_line,
+        end_col=reuse.end_col,
+    )
 
 
 def message(finding: Finding, first: Place) -> str:
     args = finding.args
     return MESSAGES[finding.kind].format(
-        name=args["name"], cls=describe(finding), first=first, owner=args.get("owner"),
-        verb=args.get("verb"), model=str(args["name"]).split(".")[0],
-        state=STATE[str(args["category"])])
+        name=args["name"],
+        cls=describe(finding),
+        first=first,
+        owner=args.get("owner"),
+        verb=args.get("verb"),
+        model=str(args["name"]).split(".")[0],
+        state=STATE[str(args["category"])],
+    )
 
 
-RULE = Rule("KR004", "two-owners", "One instance is bound to two owners",
-            "kr004-one-instance-is-bound-to-two-owners", message)
+RULE = Rule(
+    "KR004",
+    "two-owners",
+    "One instance is bound to two owners",
+    "kr004-one-instance-is-bound-to-two-owners",
+    message,
+)

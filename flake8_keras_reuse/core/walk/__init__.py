@@ -1,6 +1,7 @@
 """The forward-path walk: an abstract interpreter over a class's call() (and its helpers) or a
 body that builds functional/Sequential graphs, counting which layer objects one pass runs more
 than once."""
+
 from __future__ import annotations
 
 from .budget import Budget, BudgetSpent

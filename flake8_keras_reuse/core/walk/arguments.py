@@ -1,5 +1,6 @@
 """Argument keys: whether two calls receive the very same tensors, and a helper's parameters in
 its caller's terms."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,18 @@ from .values import Env, Func
 ArgsKey = Tuple[Tuple[str, ...], Tuple[Tuple[str, Any], ...]]
 ArgKey = Tuple[str, Tuple[Tuple[str, Any], ...]]
 
-_SIMPLE_ARGS = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Slice, ast.Tuple,
-                ast.Load, ast.UnaryOp, ast.USub, ast.expr_context)
+_SIMPLE_ARGS = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Constant,
+    ast.Slice,
+    ast.Tuple,
+    ast.Load,
+    ast.UnaryOp,
+    ast.USub,
+    ast.expr_context,
+)
 
 
 def args_key(call: ast.Call, env: Env) -> Optional[ArgsKey]:
@@ -28,8 +39,9 @@ def args_key(call: ast.Call, env: Env) -> Optional[ArgsKey]:
     if None in parts:
         return None
     known = cast(List[ArgKey], parts)
-    text = [t for t, _ in known[:len(call.args)]] + [
-        f"{kw.arg}={t}" for kw, (t, _) in zip(keywords, known[len(call.args):])]
+    text = [t for t, _ in known[: len(call.args)]] + [
+        f"{kw.arg}={t}" for kw, (t, _) in zip(keywords, known[len(call.args) :])
+    ]
     return (tuple(text), tuple(n for _, names in known for n in names))
 
 
@@ -52,8 +64,9 @@ def param_keys(func: Func, call: ast.Call, env: Env) -> Dict[str, ArgKey]:
     params = [a.arg for a in args.posonlyargs + args.args]
     if func.self_bound:
         params = params[1:]
-    pairs: List[Tuple[str, ast.expr]] = [] if any(
-        isinstance(a, ast.Starred) for a in call.args) else list(zip(params, call.args))
+    pairs: List[Tuple[str, ast.expr]] = (
+        [] if any(isinstance(a, ast.Starred) for a in call.args) else list(zip(params, call.args))
+    )
     pairs += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
     keys = {}
     for name, expr in pairs:

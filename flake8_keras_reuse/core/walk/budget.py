@@ -1,5 +1,6 @@
 """The walk's work budget: every walk of one file draws on one, so no input costs more than
 linear time."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Whether a call of a layer is a second call in one pass: an earlier call on the same path, or
 a loop around it. The only place a Reuse is made."""
+
 from __future__ import annotations
 
 import ast
@@ -51,8 +52,11 @@ class CallCounter:
         path, or a loop repeats it. Returns the call as graphs remember it."""
         slot, site = call.slot, call.site
         records = state.get(slot) if call.earlier is None else call.earlier
-        earlier = [r for r in records if not conflict(r.assume, ctx.assume)
-                   and not self._apart(slot, r.site, site)]
+        earlier = [
+            r
+            for r in records
+            if not conflict(r.assume, ctx.assume) and not self._apart(slot, r.site, site)
+        ]
         # A loop repeats the call unless the object itself is made anew on every pass.
         repeating = set(ctx.loops) - set(self.birth.get(slot, ()))
         here = (id(site), slot)
@@ -60,12 +64,12 @@ class CallCounter:
             key = (site.lineno, site.col_offset, slot)
             if key not in self.reuses:
                 self.reuses[key] = self._reuse(call, earlier, repeating, here)
-        state.add(slot, Record(site, ctx.assume, call.args, call.shown, call.graphs,
-                               call.listed))
+        state.add(slot, Record(site, ctx.assume, call.args, call.shown, call.graphs, call.listed))
         return here
 
-    def _reuse(self, call: CallSite, earlier: List[Record], repeating: Set[int],
-               here: Call) -> Reuse:
+    def _reuse(
+        self, call: CallSite, earlier: List[Record], repeating: Set[int], here: Call
+    ) -> Reuse:
         site, args = call.site, call.args
         if earlier:
             same = not repeating and args is not None and all(r.args == args for r in earlier)
@@ -73,13 +77,20 @@ class CallCounter:
             same = args is not None and self._invariant(site, repeating)
         first = earlier[0].site if earlier else site
         return Reuse(
-            slot=call.slot, line=site.lineno, col=site.col_offset,
-            first_line=first.lineno, in_loop=not earlier, via=call.via,
-            same_input=same, shown=call.shown, listed=call.listed,
+            slot=call.slot,
+            line=site.lineno,
+            col=site.col_offset,
+            first_line=first.lineno,
+            in_loop=not earlier,
+            via=call.via,
+            same_input=same,
+            shown=call.shown,
+            listed=call.listed,
             graphs=(call.graphs, tuple(r.graphs for r in earlier)),
             calls=(here, tuple((id(r.site), call.slot) for r in earlier)),
             end_line=getattr(site, "end_lineno", None),
-            end_col=getattr(site, "end_col_offset", None))
+            end_col=getattr(site, "end_col_offset", None),
+        )
 
     def _invariant(self, site: Any, loops: Set[int]) -> bool:
         """Whether a call's arguments are the same on every pass of these loops: constants and
@@ -89,19 +100,22 @@ class CallCounter:
             return False
         names = {a.id for a in args if isinstance(a, ast.Name)}
         # A comprehension's names are not recorded: its repeats are never taken as the same.
-        return all(loop in self.loop_stores and not names & self.loop_stores[loop]
-                   for loop in loops)
+        return all(
+            loop in self.loop_stores and not names & self.loop_stores[loop] for loop in loops
+        )
 
     def _apart(self, slot: Any, first: ast.AST, second: ast.AST) -> bool:
         """Whether two direct calls (`self.<slot>(...)`) of a composite kept on self use no
         sublayer in common: each runs its own part, chosen by constant arguments
         (footprints.py). A call through a helper is never taken apart."""
         composite = self.composites.get(slot) if isinstance(slot, str) else None
-        if composite is None or not (_calls_attribute(first, slot)
-                                     and _calls_attribute(second, slot)):
+        if composite is None or not (
+            _calls_attribute(first, slot) and _calls_attribute(second, slot)
+        ):
             return False
-        return footprints.disjoint(self._footprint(composite, first),
-                                   self._footprint(composite, second))
+        return footprints.disjoint(
+            self._footprint(composite, first), self._footprint(composite, second)
+        )
 
     def _footprint(self, composite: Any, site: ast.AST) -> Any:
         if id(site) not in self.footprints:
@@ -110,5 +124,8 @@ class CallCounter:
 
 
 def _calls_attribute(site: ast.AST, name: str) -> bool:
-    return isinstance(site, ast.Call) and isinstance(site.func, ast.Attribute) \
+    return (
+        isinstance(site, ast.Call)
+        and isinstance(site.func, ast.Attribute)
         and site.func.attr == name
+    )

@@ -4,12 +4,15 @@ call, a helper call, a construction).
 
 Each expression costs one step of the budget; a node type without a handler evaluates its
 children and is a tensor of their graphs."""
+
 from __future__ import annotations
 
 import ast
 import itertools
 from typing import AbstractSet, Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from ...knowledge.keras_api import KEEPING_METHODS, SEQUENTIAL
+from ..syntax import terminal_name
 from .arguments import args_key, param_keys
 from .budget import Budget
 from .counting import Call, CallCounter, CallSite
@@ -17,8 +20,6 @@ from .graphs import GraphBook, _is_sequential, _Method
 from .helpers import Frame, Summaries
 from .paths import Conditions, Ctx, Facts, State
 from .values import NONE, SELF, Built, Env, Func, Slot, Symbolic
-from ..syntax import terminal_name
-from ...knowledge.keras_api import KEEPING_METHODS, SEQUENTIAL
 
 Handler = Callable[[Any, Env, State, Ctx], Any]
 
@@ -31,8 +32,13 @@ class Expressions:
     track: FrozenSet[Any] = frozenset()  # objects whose calls tensors remember (graphs.py)
     repeated: AbstractSet[str] = frozenset()  # attributes whose slots hold one instance
 
-    def __init__(self, budget: Optional[Budget], conditions: Optional[Conditions],
-                 module_functions: Any = (), composites: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        budget: Optional[Budget],
+        conditions: Optional[Conditions],
+        module_functions: Any = (),
+        composites: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.constructions: Dict[Tuple[int, int], ast.Call] = {}  # made on the path (KR003)
         self.kept: Set[int] = set()  # calls assigned to self.<attr>: made once, then kept
         self.returned: Set[int] = set()  # calls that are a `return` value: their caller decides
@@ -47,9 +53,16 @@ class Expressions:
         self.versions = itertools.count(1)
         self.conditions = conditions or Conditions()
         self._exprs: Dict[type, Handler] = {
-            ast.Constant: self._constant, ast.Name: self._name, ast.Attribute: self._attribute,
-            ast.Call: self._call, ast.Subscript: self._subscript, ast.Lambda: self._lambda,
-            ast.IfExp: self._if_exp, ast.BoolOp: self._bool_op, ast.NamedExpr: self._named}
+            ast.Constant: self._constant,
+            ast.Name: self._name,
+            ast.Attribute: self._attribute,
+            ast.Call: self._call,
+            ast.Subscript: self._subscript,
+            ast.Lambda: self._lambda,
+            ast.IfExp: self._if_exp,
+            ast.BoolOp: self._bool_op,
+            ast.NamedExpr: self._named,
+        }
 
     def _module_scope(self, module_functions: Any) -> Env:
         """The module's functions, once per walk: every body sees them (and they see each
@@ -60,12 +73,21 @@ class Expressions:
                 self._set(self.module_env, func.name, Func(func, self.module_env))
         return self.module_env
 
-    def _bind_target(self, target: ast.expr, value: Any, env: Env, state: State, ctx: Ctx,
-                     exact: bool, parts: Optional[List[Any]] = None) -> None:
+    def _bind_target(
+        self,
+        target: ast.expr,
+        value: Any,
+        env: Env,
+        state: State,
+        ctx: Ctx,
+        exact: bool,
+        parts: Optional[List[Any]] = None,
+    ) -> None:
         raise NotImplementedError  # interpreter.Interpreter
 
-    def _stmt(self, stmt: ast.stmt, env: Env, state: State, ctx: Ctx,
-              returns: List[Any]) -> Tuple[Optional[State], List[State]]:
+    def _stmt(
+        self, stmt: ast.stmt, env: Env, state: State, ctx: Ctx, returns: List[Any]
+    ) -> Tuple[Optional[State], List[State]]:
         raise NotImplementedError  # interpreter.Interpreter
 
     def _facts(self, test: ast.expr, ctx: Ctx) -> Tuple[Facts, Facts]:
@@ -139,8 +161,9 @@ class Expressions:
         self._set(env, node.target.id, value)
         return value
 
-    def _children(self, node: ast.AST, env: Env, state: State,
-                  ctx: Ctx) -> Tuple[Set[Any], Set[Call]]:
+    def _children(
+        self, node: ast.AST, env: Env, state: State, ctx: Ctx
+    ) -> Tuple[Set[Any], Set[Call]]:
         """Evaluate the children; the graphs and upstream calls of the tensors among them."""
         graphs: Set[Any] = set()
         calls: Set[Call] = set()
@@ -165,24 +188,33 @@ class Expressions:
     def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.expr) -> Any:
         return Slot(name, f"self.{name}")
 
-    def _call_graphs(self, node: ast.Call, args: List[Any],
-                     kwargs: Dict[str, Any]) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
+    def _call_graphs(
+        self, node: ast.Call, args: List[Any], kwargs: Dict[str, Any]
+    ) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
         """The graphs of a call's result, and the upstream calls it descends from."""
         return None, frozenset()
 
-    def _unknown_call(self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]],
-                      upstream: FrozenSet[Call]) -> Any:
+    def _unknown_call(
+        self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]], upstream: FrozenSet[Call]
+    ) -> Any:
         """A call of something unknown (a class, an op)."""
         return self.book.tensor(graphs, upstream)
 
     # -- calls -----------------------------------------------------------------------------
     def _call(self, node: ast.Call, env: Env, state: State, ctx: Ctx) -> Any:
         if _is_getattr_of_constant(node) and self._expr(node.args[0], env, state, ctx) == SELF:
-            return self._self_attribute(node.args[1].value,  # type: ignore[attr-defined]
-                                        state, ctx, node)
+            return self._self_attribute(
+                node.args[1].value,  # type: ignore[attr-defined]
+                state,
+                ctx,
+                node,
+            )
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in KEEPING_METHODS \
-                and on_self(func.value, env):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in KEEPING_METHODS
+            and on_self(func.value, env)
+        ):
             self._keep(node)
         callee = self._expr(func, env, state, ctx)
         name = terminal_name(func)
@@ -198,8 +230,13 @@ class Expressions:
             value = self._expr(kw.value, env, state, ctx)
             if kw.arg is not None:
                 kwargs[kw.arg] = value
-        if (isinstance(func, ast.Attribute) and func.attr == "add" and len(args) == 1
-                and isinstance(callee, _Method) and _is_sequential(callee.of)):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "add"
+            and len(args) == 1
+            and isinstance(callee, _Method)
+            and _is_sequential(callee.of)
+        ):
             model = frozenset({self.book.sequential(callee.of)})
             return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
         graphs, upstream = self._call_graphs(node, args, kwargs)
@@ -208,8 +245,9 @@ class Expressions:
             if call is not None and call[1] in self.track:
                 upstream |= {call}
         elif isinstance(callee, Func):
-            return self.summaries.apply(callee, args, kwargs, state, node, ctx,
-                                        param_keys(callee, node, env))
+            return self.summaries.apply(
+                callee, args, kwargs, state, node, ctx, param_keys(callee, node, env)
+            )
         elif callee is None:
             return self._unknown_call(node, ctx, graphs, upstream)
         return self.book.tensor(graphs, upstream)
@@ -217,7 +255,7 @@ class Expressions:
     def _keep(self, node: ast.Call) -> None:
         """`self.blocks.append(Dense(4))`: built once and kept, like `self.x = Dense(4)`."""
         for arg in node.args:
-            for made in ([arg] if isinstance(arg, ast.Call) else getattr(arg, "elts", ())):
+            for made in [arg] if isinstance(arg, ast.Call) else getattr(arg, "elts", ()):
                 if isinstance(made, ast.Call):
                     self.kept.add(id(made))
 
@@ -230,29 +268,42 @@ class Expressions:
             return wrapped
         return None
 
-    def _sequential_list(self, node: ast.Call, listed: Any, env: Env, state: State,
-                         ctx: Ctx) -> None:
+    def _sequential_list(
+        self, node: ast.Call, listed: Any, env: Env, state: State, ctx: Ctx
+    ) -> None:
         """`Sequential([...])`: each listed layer runs when the model runs, so listing one twice
         calls it twice; listing it in two models makes two owners."""
         model = frozenset({self.book.sequential(node)})
         for elt in listed.elts:
-            self._call_layer(self._expr(elt, env, state, ctx), elt, state, ctx, None,
-                             model, listed=True)
+            self._call_layer(
+                self._expr(elt, env, state, ctx), elt, state, ctx, None, model, listed=True
+            )
 
-    def _call_layer(self, value: Any, site: ast.expr, state: State, ctx: Ctx, args: Any,
-                    graphs: Optional[FrozenSet[Any]] = None,
-                    listed: bool = False) -> Optional[Call]:
+    def _call_layer(
+        self,
+        value: Any,
+        site: ast.expr,
+        state: State,
+        ctx: Ctx,
+        args: Any,
+        graphs: Optional[FrozenSet[Any]] = None,
+        listed: bool = False,
+    ) -> Optional[Call]:
         """Count a call of a layer. A local layer counts only in a graph (`graphs`: the graphs
         of its symbolic inputs, or of the Sequential model it is listed in)."""
         if isinstance(value, Slot):
-            return self.counter.count(CallSite(value.name, site, args, shown=value.shown,
-                                               graphs=graphs), state, ctx)
+            return self.counter.count(
+                CallSite(value.name, site, args, shown=value.shown, graphs=graphs), state, ctx
+            )
         elif isinstance(value, Built) and graphs:
             # Named as written where it is used: `twice(x)` for a block a builder returned.
             written = site.func if isinstance(site, ast.Call) else site
             shown = written.id if isinstance(written, ast.Name) else value.name
-            return self.counter.count(CallSite(value.key, site, args, shown=shown,
-                                               graphs=graphs, listed=listed), state, ctx)
+            return self.counter.count(
+                CallSite(value.key, site, args, shown=shown, graphs=graphs, listed=listed),
+                state,
+                ctx,
+            )
         return None
 
     def _made(self, construction: ast.Call, site: ast.expr) -> None:
@@ -286,16 +337,25 @@ def _position(node: ast.expr) -> Tuple[int, int]:
 
 
 def _is_getattr_of_constant(node: ast.Call) -> bool:
-    return (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2
-            and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) == 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    )
 
 
 def _constant_index(node: ast.AST) -> Any:
     """The int or str of a constant subscript (`[0]`, `[-1]`, `["age"]`), else None."""
     if isinstance(node, ast.Index):  # Python 3.8's wrapper
         node = node.value  # type: ignore[attr-defined]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    ):
         return -node.operand.value
     if isinstance(node, ast.Constant) and type(node.value) in (int, str):
         return node.value

@@ -9,17 +9,28 @@ one graph), and so is TF1 code (placeholders have no model object: one session g
 every call whose tensors met; union-find over the graphs they descend from). A Sequential list
 is a model of its own.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import (TYPE_CHECKING, AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional,
-                    Set, overload)
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Set,
+    overload,
+)
 
+from ...knowledge.keras_api import SEQUENTIAL
+from ..syntax import terminal_name
 from .budget import Budget
 from .values import Built, Reuse, Symbolic
-from ..syntax import terminal_name
-from ...knowledge.keras_api import SEQUENTIAL
 
 if TYPE_CHECKING:
     from .counting import Call
@@ -93,8 +104,9 @@ class GraphBook:
             self.sequential_graph[key] = self.new_graph()
         return self.sequential_graph[key]
 
-    def tensor(self, graphs: Optional[AbstractSet[Any]],
-               calls: AbstractSet[Any] = frozenset()) -> Optional[Symbolic]:
+    def tensor(
+        self, graphs: Optional[AbstractSet[Any]], calls: AbstractSet[Any] = frozenset()
+    ) -> Optional[Symbolic]:
         """What an op returns given tensors of these graphs and calls: one tensor of their
         joined graph, descending from all those calls."""
         if not graphs:
@@ -138,7 +150,8 @@ class GraphBook:
     def _in_session_graph(self, reuse: Reuse) -> bool:
         here, earlier = reuse.graphs
         return bool(self.placeholders) and any(
-            self.root(g) in {self.root(p) for p in self.placeholders} for g in here or ())
+            self.root(g) in {self.root(p) for p in self.placeholders} for g in here or ()
+        )
 
     def _by_graphs(self, reuse: Reuse, owners: bool = True) -> Optional[Reuse]:
         """For Sequential lists (and code that builds no model object): calls whose graphs met
@@ -171,12 +184,14 @@ def _rename_graphs(graphs: FrozenSet[Any], renamed: Dict[Any, Any]) -> FrozenSet
 
 
 @overload
-def _rename_graphs(graphs: Optional[FrozenSet[Any]],
-                   renamed: Dict[Any, Any]) -> Optional[FrozenSet[Any]]: ...
+def _rename_graphs(
+    graphs: Optional[FrozenSet[Any]], renamed: Dict[Any, Any]
+) -> Optional[FrozenSet[Any]]: ...
 
 
-def _rename_graphs(graphs: Optional[FrozenSet[Any]],
-                   renamed: Dict[Any, Any]) -> Optional[FrozenSet[Any]]:
+def _rename_graphs(
+    graphs: Optional[FrozenSet[Any]], renamed: Dict[Any, Any]
+) -> Optional[FrozenSet[Any]]:
     """Graphs with each renamed: to a new graph, or to the caller's graphs for an input."""
     if not graphs or not renamed:
         return graphs

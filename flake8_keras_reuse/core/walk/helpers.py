@@ -4,6 +4,7 @@ A helper is walked once per binding of its arguments (memoised by the function o
 values passed), and its summary (the calls it makes, what it returns, what it constructs) is
 applied at each call site. Objects and graphs the helper makes are made anew at every call.
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .counting import Call, CallSite
-from .values import SELF, Built, Env, Func, Symbolic
 from .graphs import _COPIES_PER_STEP, _rename_graphs
 from .paths import Ctx, Record, State, conflict, join
+from .values import SELF, Built, Env, Func, Symbolic
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -70,12 +71,19 @@ class Summaries:
         params = _bind(func, args, kwargs)
         # A tensor argument is summarised as "a tensor of the caller's graphs", whichever they
         # are: one summary serves every call, and apply() puts the caller's graphs in.
-        key = (func, tuple((name, _TENSOR if isinstance(value, Symbolic) else value)
-                           for name, value in params))
+        key = (
+            func,
+            tuple(
+                (name, _TENSOR if isinstance(value, Symbolic) else value) for name, value in params
+            ),
+        )
         if key in self.memo:
             return self.memo[key]
-        if key in self.active or self.depth >= MAX_HELPER_DEPTH \
-                or self.bindings.get(func, 0) >= MAX_BINDINGS:
+        if (
+            key in self.active
+            or self.depth >= MAX_HELPER_DEPTH
+            or self.bindings.get(func, 0) >= MAX_BINDINGS
+        ):
             # recursion, a very deep chain, or a helper given ever new layers: count nothing
             return _Summary({}, None)
         self.bindings[func] = self.bindings.get(func, 0) + 1
@@ -92,8 +100,7 @@ class Summaries:
         self.memo[key] = summary
         return summary
 
-    def _walk_body(self, func: Func, params: Tuple[Tuple[str, Any], ...],
-                   frame: Frame) -> _Summary:
+    def _walk_body(self, func: Func, params: Tuple[Tuple[str, Any], ...], frame: Frame) -> _Summary:
         walk = self.walk
         env = Env(func.env)  # the closure, by reference: Python binds late too
         inputs: Dict[str, Any] = {}
@@ -113,21 +120,37 @@ class Summaries:
             state, exits = walk._block(func.node.body, env, State(), ctx, returns)
             exits = exits + ([state] if state is not None else [])
         value = returns[0] if returns and all(r == returns[0] for r in returns) else None
-        summary = _escaping(join(exits) or {}, value, tuple(frame.made), frame.allocated,
-                            frame.new_graphs, frame.links)
+        summary = _escaping(
+            join(exits) or {},
+            value,
+            tuple(frame.made),
+            frame.allocated,
+            frame.new_graphs,
+            frame.links,
+        )
         summary.inputs = inputs
         summary.entry = entry
         summary.models = tuple(frame.models)
         return summary
 
-    def apply(self, func: Func, args: List[Any], kwargs: Dict[str, Any], state: State,
-              site: Optional[ast.expr], ctx: Ctx,
-              param_keys: Optional[Dict[str, Any]] = None) -> Any:
+    def apply(
+        self,
+        func: Func,
+        args: List[Any],
+        kwargs: Dict[str, Any],
+        state: State,
+        site: Optional[ast.expr],
+        ctx: Ctx,
+        param_keys: Optional[Dict[str, Any]] = None,
+    ) -> Any:
         walk = self.walk
         summary = self.summary(func, args, kwargs)
         via = getattr(func.node, "name", "<lambda>") if site is not None else ""
-        given = {summary.inputs[name]: value for name, value in _bind(func, args, kwargs)
-                 if name in summary.inputs and isinstance(value, Symbolic)}
+        given = {
+            summary.inputs[name]: value
+            for name, value in _bind(func, args, kwargs)
+            if name in summary.inputs and isinstance(value, Symbolic)
+        }
         inputs = {tag: value.graphs for tag, value in given.items()}
         fresh, graphs = self._renew(summary, ctx, inputs) if site is not None else ({}, inputs)
         # The helper's own records are alternatives or already counted inside it: each is
@@ -139,12 +162,26 @@ class Summaries:
                 if conflict(record.assume, ctx.assume):
                     continue  # the helper calls it only under a condition false here
                 here = site if site is not None else record.site
-                args_key = record.args if site is None else _translate(
-                    record.args, summary.entry, param_keys)
+                args_key = (
+                    record.args
+                    if site is None
+                    else _translate(record.args, summary.entry, param_keys)
+                )
                 made = _rename_graphs(record.graphs, graphs)
-                walk.counter.count(CallSite(fresh.get(slot, slot), here, args_key, via,
-                                            before.get(slot, ()), record.shown, made,
-                                            record.listed), state, ctx.assuming(record.assume))
+                walk.counter.count(
+                    CallSite(
+                        fresh.get(slot, slot),
+                        here,
+                        args_key,
+                        via,
+                        before.get(slot, ()),
+                        record.shown,
+                        made,
+                        record.listed,
+                    ),
+                    state,
+                    ctx.assuming(record.assume),
+                )
         if site is not None:
             for construction in summary.made:  # layers the helper returns are made at this call
                 walk._made(construction, site)
@@ -164,12 +201,15 @@ class Summaries:
             for call in value.calls:  # the helper's own calls, as a model built on it holds them
                 if call not in calls and call[1] in summary.calls:
                     walk.book.alias(call, (id(site), fresh.get(call[1], call[1])))
-            return Symbolic(_rename_graphs(value.graphs, graphs),
-                            _rename_calls(value.calls, calls, summary, fresh, site))
+            return Symbolic(
+                _rename_graphs(value.graphs, graphs),
+                _rename_calls(value.calls, calls, summary, fresh, site),
+            )
         return value
 
-    def _renew(self, summary: _Summary, ctx: Ctx,
-               inputs: Dict[Any, Any]) -> Tuple[Dict[Any, Any], Dict[Any, Any]]:
+    def _renew(
+        self, summary: _Summary, ctx: Ctx, inputs: Dict[Any, Any]
+    ) -> Tuple[Dict[Any, Any], Dict[Any, Any]]:
         """New objects and graphs for what a helper makes, at one of its calls: {old key: new
         key} and {old graph: new graph}; the helper's joins are made again on the new ones."""
         fresh = {}
@@ -212,8 +252,11 @@ def _translate(key: Any, entry: Dict[str, Any], param_keys: Optional[Dict[str, A
     out_texts, out_names = [], []
     for text, (name, version) in zip(texts, names):
         at = text.find("Name(")
-        if entry.get(name, object()) != version or name not in param_keys \
-                or text[at:] != ast.dump(ast.Name(id=name, ctx=ast.Load())):
+        if (
+            entry.get(name, object()) != version
+            or name not in param_keys
+            or text[at:] != ast.dump(ast.Name(id=name, ctx=ast.Load()))
+        ):
             return None
         caller_text, caller_names = param_keys[name]
         out_texts.append(text[:at] + caller_text)
@@ -221,9 +264,14 @@ def _translate(key: Any, entry: Dict[str, Any], param_keys: Optional[Dict[str, A
     return tuple(out_texts), tuple(out_names)
 
 
-def _escaping(calls: Dict[Any, Tuple[Record, ...]], value: Any, made: tuple,
-              allocated: List[Built], new_graphs: List[Any],
-              links: List[FrozenSet[Any]]) -> _Summary:
+def _escaping(
+    calls: Dict[Any, Tuple[Record, ...]],
+    value: Any,
+    made: tuple,
+    allocated: List[Built],
+    new_graphs: List[Any],
+    links: List[FrozenSet[Any]],
+) -> _Summary:
     """The summary of what a helper's caller can see. Objects the helper makes and does not
     return can never be called again outside it: their calls were judged inside and are left
     out, so that a chain of helpers carries only what escapes it (linear, not the sum of all
@@ -231,8 +279,11 @@ def _escaping(calls: Dict[Any, Tuple[Record, ...]], value: Any, made: tuple,
     its joins only between graphs kept or from outside."""
     made_here = {b.key: b for b in allocated}
     returned = {value.key} if isinstance(value, Built) and value.key in made_here else set()
-    calls = {slot: records for slot, records in calls.items()
-             if slot not in made_here or slot in returned}
+    calls = {
+        slot: records
+        for slot, records in calls.items()
+        if slot not in made_here or slot in returned
+    }
     started = set(new_graphs)
     named = {g for records in calls.values() for r in records for g in (r.graphs or ())}
     if isinstance(value, Symbolic):
@@ -240,8 +291,14 @@ def _escaping(calls: Dict[Any, Tuple[Record, ...]], value: Any, made: tuple,
     kept_links = _components(links, lambda g: g in named or g not in started)
     for linked in kept_links:
         named |= linked
-    return _Summary(calls, value, made, tuple(made_here[k] for k in returned),
-                    tuple(started & named), kept_links)
+    return _Summary(
+        calls,
+        value,
+        made,
+        tuple(made_here[k] for k in returned),
+        tuple(started & named),
+        kept_links,
+    )
 
 
 def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any], ...]:
@@ -271,8 +328,13 @@ def _components(links: List[FrozenSet[Any]], keep: Any) -> Tuple[FrozenSet[Any],
     return tuple(out)
 
 
-def _rename_calls(calls: FrozenSet[Call], inputs: Dict[Any, FrozenSet[Call]], summary: _Summary,
-                  fresh: Dict[Any, Any], site: ast.expr) -> FrozenSet[Call]:
+def _rename_calls(
+    calls: FrozenSet[Call],
+    inputs: Dict[Any, FrozenSet[Call]],
+    summary: _Summary,
+    fresh: Dict[Any, Any],
+    site: ast.expr,
+) -> FrozenSet[Call]:
     """A helper's calls as its caller sees them: an input stands for the caller's calls; a call
     of an object from outside (or one the helper returns) is a call at the helper's call site;
     calls of objects that stay inside the helper are left out."""

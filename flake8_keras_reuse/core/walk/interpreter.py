@@ -18,18 +18,19 @@ conditions, values.py the values (which object a call runs), arguments.py the ar
 helpers.py the helper summaries, graphs.py the functional and Sequential graphs and budget.py
 the work budget.
 """
+
 from __future__ import annotations
 
 import ast
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+from ...knowledge.keras_api import EXPECTS_ERROR
+from ..syntax import MATCH, TRY, bound_names, terminal_name
 from .budget import Budget
 from .expressions import Expressions, on_self
 from .helpers import Summaries
 from .paths import Conditions, Ctx, State
 from .values import NONE, Env, Func, Symbolic
-from ..syntax import MATCH, TRY, bound_names, terminal_name
-from ...knowledge.keras_api import EXPECTS_ERROR
 
 # What a statement leaves: the state falling through (None when it does not), and the states
 # of the paths that returned inside it.
@@ -41,8 +42,13 @@ class Interpreter(Expressions):
     """Statements, by a table of one handler per node type; expressions.py evaluates what they
     hold."""
 
-    def __init__(self, budget: Optional[Budget], conditions: Optional[Conditions],
-                 module_functions: Any = (), composites: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        budget: Optional[Budget],
+        conditions: Optional[Conditions],
+        module_functions: Any = (),
+        composites: Optional[Dict[str, Any]] = None,
+    ) -> None:
         super().__init__(budget, conditions, module_functions, composites)
         self.summaries = Summaries(self)
         # Comprehensions are loops: they bind their targets as loops do.
@@ -50,25 +56,46 @@ class Interpreter(Expressions):
             self._exprs[kind] = self._comprehension
         self.falls_under: Any = None  # facts the statement just run leaves on its fall-through
         self._stmts: Dict[type, Handler] = {
-            ast.Return: self._return, ast.Raise: self._raise, ast.Assign: self._assign,
-            ast.AnnAssign: self._assign, ast.AugAssign: self._assign, ast.If: self._if,
-            ast.For: self._loop, ast.AsyncFor: self._loop, ast.While: self._loop,
-            ast.With: self._with, ast.AsyncWith: self._with, ast.FunctionDef: self._def,
-            ast.AsyncFunctionDef: self._def, ast.ClassDef: self._class}
+            ast.Return: self._return,
+            ast.Raise: self._raise,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._assign,
+            ast.AugAssign: self._assign,
+            ast.If: self._if,
+            ast.For: self._loop,
+            ast.AsyncFor: self._loop,
+            ast.While: self._loop,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.FunctionDef: self._def,
+            ast.AsyncFunctionDef: self._def,
+            ast.ClassDef: self._class,
+        }
         for kind in TRY:
             self._stmts[kind] = self._try
         if MATCH:
             self._stmts[MATCH] = self._match
 
-    def _bind_target(self, target: ast.expr, value: Any, env: Env, state: State, ctx: Ctx,
-                     exact: bool, parts: Optional[List[Any]] = None) -> None:
+    def _bind_target(
+        self,
+        target: ast.expr,
+        value: Any,
+        env: Env,
+        state: State,
+        ctx: Ctx,
+        exact: bool,
+        parts: Optional[List[Any]] = None,
+    ) -> None:
         if isinstance(target, ast.Name):
             self._set(env, target.id, value if exact else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             # `a, b = x, y` binds pairwise; the parts of a symbolic result are symbolic.
             for i, elt in enumerate(target.elts):
-                part = parts[i] if parts and len(parts) == len(target.elts) else (
-                    value if isinstance(value, Symbolic) else None)
+                part = (
+                    parts[i]
+                    if parts and len(parts) == len(target.elts)
+                    else (value if isinstance(value, Symbolic) else None)
+                )
                 self._bind_target(elt, part, env, state, ctx, exact=part is not None)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, env, state, ctx, exact=False)
@@ -82,8 +109,9 @@ class Interpreter(Expressions):
             # The first iterable is evaluated once, outside the loop; everything else repeats.
             items = self._expr(gen.iter, inner, state, looped if i else ctx)
             tensors = isinstance(items, Symbolic) and isinstance(gen.target, ast.Name)
-            self._bind_target(gen.target, items if tensors else None, inner, state, looped,
-                              exact=tensors)
+            self._bind_target(
+                gen.target, items if tensors else None, inner, state, looped, exact=tensors
+            )
             for cond in gen.ifs:
                 self._expr(cond, inner, state, looped)
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
@@ -91,8 +119,9 @@ class Interpreter(Expressions):
         # `[head(level) for level in levels]` is a list of tensors: it stands for all of them.
         return values[-1] if isinstance(values[-1], Symbolic) else None
 
-    def _block(self, body: List[ast.stmt], env: Env, state: Optional[State], ctx: Ctx,
-               returns: List[Any]) -> Flow:
+    def _block(
+        self, body: List[ast.stmt], env: Env, state: Optional[State], ctx: Ctx, returns: List[Any]
+    ) -> Flow:
         """Run statements; return (state falling through or None, [states that returned])."""
         exits: List[State] = []
         for stmt in body:
@@ -106,8 +135,7 @@ class Interpreter(Expressions):
                 ctx = ctx.assuming(self.falls_under)
         return state, exits
 
-    def _stmt(self, stmt: ast.stmt, env: Env, state: State, ctx: Ctx,
-              returns: List[Any]) -> Flow:
+    def _stmt(self, stmt: ast.stmt, env: Env, state: State, ctx: Ctx, returns: List[Any]) -> Flow:
         self.budget.spend()
         handler = self._stmts.get(type(stmt))
         if handler is not None:
@@ -115,8 +143,9 @@ class Interpreter(Expressions):
         self._children(stmt, env, state, ctx)
         return state, []
 
-    def _return(self, stmt: ast.Return, env: Env, state: State, ctx: Ctx,
-                returns: List[Any]) -> Flow:
+    def _return(
+        self, stmt: ast.Return, env: Env, state: State, ctx: Ctx, returns: List[Any]
+    ) -> Flow:
         if isinstance(stmt.value, ast.Call):
             self.returned.add(id(stmt.value))
         value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
@@ -124,8 +153,7 @@ class Interpreter(Expressions):
         self._step(len(state.own))
         return None, [state.snapshot()]
 
-    def _raise(self, stmt: ast.Raise, env: Env, state: State, ctx: Ctx,
-               returns: List[Any]) -> Flow:
+    def _raise(self, stmt: ast.Raise, env: Env, state: State, ctx: Ctx, returns: List[Any]) -> Flow:
         self._children(stmt, env, state, ctx)
         return None, []
 
@@ -136,18 +164,27 @@ class Interpreter(Expressions):
             self.kept.add(id(stmt.value))
         parts = None
         if isinstance(stmt.value, (ast.Tuple, ast.List)) and not any(
-                isinstance(e, ast.Starred) for e in stmt.value.elts):
+            isinstance(e, ast.Starred) for e in stmt.value.elts
+        ):
             parts = [self._expr(e, env, state, ctx) for e in stmt.value.elts]
             # Bound whole (`outputs = [a, b]`), a list of tensors stands for all of them.
             tensors = [p for p in parts if isinstance(p, Symbolic)]
-            value = self.book.tensor({g for t in tensors for g in t.graphs},
-                                     {c for t in tensors for c in t.calls})
+            value = self.book.tensor(
+                {g for t in tensors for g in t.graphs}, {c for t in tensors for c in t.calls}
+            )
         else:
             value = self._expr(stmt.value, env, state, ctx) if stmt.value else None
         value = self._assigned(stmt, targets, value, ctx)
         for target in targets:
-            self._bind_target(target, value, env, state, ctx,
-                              exact=not isinstance(stmt, ast.AugAssign), parts=parts)
+            self._bind_target(
+                target,
+                value,
+                env,
+                state,
+                ctx,
+                exact=not isinstance(stmt, ast.AugAssign),
+                parts=parts,
+            )
         return state, []
 
     def _assigned(self, stmt: Any, targets: List[ast.expr], value: Any, ctx: Ctx) -> Any:
@@ -161,8 +198,14 @@ class Interpreter(Expressions):
             return self._block(stmt.body if known else stmt.orelse, env, state, ctx, returns)
         when_true, when_false = self._facts(stmt.test, ctx)
         out, exits, fell = self._alternatives(
-            [(stmt.body, ctx.assuming(when_true).once_in(stmt.test)),
-             (stmt.orelse, ctx.assuming(when_false))], env, state, returns)
+            [
+                (stmt.body, ctx.assuming(when_true).once_in(stmt.test)),
+                (stmt.orelse, ctx.assuming(when_false)),
+            ],
+            env,
+            state,
+            returns,
+        )
         if fell == [0]:
             self.falls_under = when_true
         elif fell == [1]:
@@ -192,13 +235,15 @@ class Interpreter(Expressions):
         self._set(env, stmt.name, Func(stmt, env))
         return state, []
 
-    def _class(self, stmt: ast.ClassDef, env: Env, state: State, ctx: Ctx,
-               returns: List[Any]) -> Flow:
+    def _class(
+        self, stmt: ast.ClassDef, env: Env, state: State, ctx: Ctx, returns: List[Any]
+    ) -> Flow:
         self._set(env, stmt.name, None)
         return state, []
 
-    def _alternatives(self, branches: List[Tuple[List[ast.stmt], Ctx]], env: Env, state: State,
-                      returns: List[Any]) -> Tuple[Optional[State], List[State], List[int]]:
+    def _alternatives(
+        self, branches: List[Tuple[List[ast.stmt], Ctx]], env: Env, state: State, returns: List[Any]
+    ) -> Tuple[Optional[State], List[State], List[int]]:
         """Branches that exclude each other, each from the same state: the joined state, the
         exits, and which branches fell through."""
         falls, exits, envs, fell = [], [], [], []
@@ -220,8 +265,9 @@ class Interpreter(Expressions):
             self._expr(stmt.test, env, state, inner)
         else:
             items = self._expr(stmt.iter, env, state, ctx)
-            if (self._one_instance(items) or isinstance(items, Symbolic)) \
-                    and isinstance(stmt.target, ast.Name):
+            if (self._one_instance(items) or isinstance(items, Symbolic)) and isinstance(
+                stmt.target, ast.Name
+            ):
                 # Every slot of `[Norm()] * n` is the same layer: each pass calls it again;
                 # every item of a list of symbolic tensors is a tensor of their graphs.
                 self._bind_target(stmt.target, items, env, state, ctx, exact=True)
@@ -250,9 +296,9 @@ class Interpreter(Expressions):
                 falls.append(out)
         joined = state.merge(falls) if falls else None
         if stmt.finalbody:
-            joined, more = self._block(stmt.finalbody, env,
-                                       joined if joined is not None else state.fork(), ctx,
-                                       returns)
+            joined, more = self._block(
+                stmt.finalbody, env, joined if joined is not None else state.fork(), ctx, returns
+            )
             exits += more
         return joined, exits
 
@@ -276,8 +322,10 @@ class Interpreter(Expressions):
                 env[name] = values[0]
             elif all(isinstance(v, Symbolic) for v in values):
                 # A tensor from either branch: it descends from what either descends from.
-                env[name] = Symbolic(frozenset().union(*(v.graphs for v in values)),
-                                     frozenset().union(*(v.calls for v in values)))
+                env[name] = Symbolic(
+                    frozenset().union(*(v.graphs for v in values)),
+                    frozenset().union(*(v.calls for v in values)),
+                )
             elif isinstance(name, tuple):
                 env[name] = next(self.versions)
             else:
@@ -297,10 +345,15 @@ def _known_truth(test: ast.expr, env: Env) -> Optional[bool]:
         test, negate = test.operand, True
     if isinstance(test, ast.Name):
         truth = False if env.get(test.id) == NONE else None
-    elif (isinstance(test, ast.Compare) and len(test.ops) == 1
-          and isinstance(test.left, ast.Name) and env.get(test.left.id) == NONE
-          and isinstance(test.comparators[0], ast.Constant)
-          and test.comparators[0].value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot))):
+    elif (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.left, ast.Name)
+        and env.get(test.left.id) == NONE
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+    ):
         truth = isinstance(test.ops[0], ast.Is)
     else:
         return None

@@ -10,6 +10,7 @@ contain, not thousands of copies of everything before them.
 Conditions are compared by their syntax tree (`if self.pre_norm:` and `if not self.pre_norm:`
 exclude each other); a condition is only a fact when nothing on the path can change its value.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,8 +45,9 @@ class State:
 
     __slots__ = ("own", "parent")
 
-    def __init__(self, parent: Optional[State] = None,
-                 own: Optional[Dict[Any, Tuple[Record, ...]]] = None) -> None:
+    def __init__(
+        self, parent: Optional[State] = None, own: Optional[Dict[Any, Tuple[Record, ...]]] = None
+    ) -> None:
         self.own = {} if own is None else own
         self.parent = parent
 
@@ -135,8 +137,9 @@ class Ctx:
     counters: Tuple[Optional[str], ...] = ()
 
     def inside_loop(self, node: ast.AST) -> Ctx:
-        return Ctx(self.loops + (id(node),), self.assume, self.func,
-                   self.counters + (_counter(node),))
+        return Ctx(
+            self.loops + (id(node),), self.assume, self.func, self.counters + (_counter(node),)
+        )
 
     def assuming(self, facts: Facts) -> Ctx:
         return Ctx(self.loops, self.assume | facts, self.func, self.counters)
@@ -145,15 +148,20 @@ class Ctx:
         """Inside `if t == 1:` in `for t in ...` (or `if i == 0 and ...:` in
         `for i, x in enumerate(...)`), the body runs in one pass of that loop at most: that
         loop does not repeat what it calls."""
-        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) \
-            else [test]
+        parts = (
+            test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+        )
         names = [_compared_to_constant(part) for part in parts]
         name = next((n for n in names if n is not None and n in self.counters), None)
         if name is None:
             return self
         keep = [i for i, counter in enumerate(self.counters) if counter != name]
-        return Ctx(tuple(self.loops[i] for i in keep), self.assume, self.func,
-                   tuple(self.counters[i] for i in keep))
+        return Ctx(
+            tuple(self.loops[i] for i in keep),
+            self.assume,
+            self.func,
+            tuple(self.counters[i] for i in keep),
+        )
 
 
 def _counter(loop: ast.AST) -> Optional[str]:
@@ -163,9 +171,14 @@ def _counter(loop: ast.AST) -> Optional[str]:
     if isinstance(target, ast.Name):
         return target.id
     iterable = getattr(loop, "iter", None)
-    if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name) \
-            and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
-            and iterable.func.id == "enumerate":
+    if (
+        isinstance(target, ast.Tuple)
+        and target.elts
+        and isinstance(target.elts[0], ast.Name)
+        and isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "enumerate"
+    ):
         return target.elts[0].id
     return None
 
@@ -211,8 +224,7 @@ class Conditions:
         key, truth = found
         return frozenset({(key, truth)}), frozenset({(key, not truth)})
 
-    def key(self, test: ast.expr, func: Any,
-            graph: bool = False) -> Optional[Tuple[Any, bool]]:
+    def key(self, test: ast.expr, func: Any, graph: bool = False) -> Optional[Tuple[Any, bool]]:
         """((scope, shape), truth) naming a condition that keeps its value through the pass,
         with `x is not None` the negation of `x is None`; None when its value may change."""
         names = set()
@@ -230,11 +242,19 @@ class Conditions:
         truth = True
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
             truth = False
-            shape = ("Compare", _shape(test.left, rename), _NEGATED[type(test.ops[0])].__name__,
-                     _shape(test.comparators, rename))
+            shape = (
+                "Compare",
+                _shape(test.left, rename),
+                _NEGATED[type(test.ops[0])].__name__,
+                _shape(test.comparators, rename),
+            )
         elif isinstance(test, ast.Compare) and len(test.ops) == 1:
-            shape = ("Compare", _shape(test.left, rename), type(test.ops[0]).__name__,
-                     _shape(test.comparators, rename))
+            shape = (
+                "Compare",
+                _shape(test.left, rename),
+                type(test.ops[0]).__name__,
+                _shape(test.comparators, rename),
+            )
         else:
             shape = _shape(test, rename)
         return (scope, shape), truth
@@ -271,12 +291,14 @@ def _stored_names(func: Any, walrus: bool) -> Set[str]:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             stored.update((a.asname or a.name).split(".")[0] for a in stmt.names)
         if MATCH and isinstance(stmt, MATCH):
-            stored.update(getattr(n, "name") for case in stmt.cases
-                          for n in ast.walk(case.pattern)
-                          if isinstance(getattr(n, "name", None), str))
-            stored.update(getattr(n, "rest") for case in stmt.cases
-                          for n in ast.walk(case.pattern)
-                          if isinstance(getattr(n, "rest", None), str))
+            # Capture names: MatchAs/MatchStar's `name`, MatchMapping's `rest`.
+            stored.update(
+                name
+                for case in stmt.cases
+                for n in ast.walk(case.pattern)
+                for name in (getattr(n, "name", None), getattr(n, "rest", None))
+                if isinstance(name, str)
+            )
     return stored
 
 
@@ -300,5 +322,6 @@ def _shape(node: Any, rename: Mapping[Any, str]) -> Any:
         return ("Name", rename.get(node.id, node.id))
     if isinstance(node, ast.expr_context):
         return None
-    return (type(node).__name__,) + tuple(_shape(getattr(node, f, None), rename)
-                                          for f in node._fields)
+    return (type(node).__name__,) + tuple(
+        _shape(getattr(node, f, None), rename) for f in node._fields
+    )

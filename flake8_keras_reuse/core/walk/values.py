@@ -5,6 +5,7 @@ container slot), a layer made in a body (`Built`, one per evaluation of its cons
 function (`Func`), or a symbolic tensor (`Symbolic`, with the graphs it descends from). Anything
 else is unknown (None), and unknown never makes a finding.
 """
+
 from __future__ import annotations
 
 import ast

@@ -2,26 +2,39 @@
 bodies that build functional or Sequential graphs (GraphWalk: layers kept in local names).
 Each overrides what differs: what `self.<name>` is, constructing an object, the graphs of a
 call's result, and the condition keys."""
+
 from __future__ import annotations
 
 import ast
 import itertools
-from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    AbstractSet,
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
+from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
 from .. import footprints, owners
+from ..syntax import Function, class_like, instance_assignments, is_self_attr, terminal_name
 from .budget import Budget, BudgetSpent
 from .counting import Call
 from .interpreter import Interpreter
 from .paths import Conditions, Ctx, Facts, State
 from .values import SELF, Func, Reuse, Slot, Symbolic
-from ..syntax import Function, class_like, instance_assignments, is_self_attr, terminal_name
-from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def class_methods(classdef: ast.ClassDef,
-                  module_classes: Mapping[str, ast.ClassDef]) -> Dict[str, Function]:
+def class_methods(
+    classdef: ast.ClassDef, module_classes: Mapping[str, ast.ClassDef]
+) -> Dict[str, Function]:
     """Methods of a class and of its base classes defined in the same module, nearest first."""
     methods: Dict[str, Function] = {}
     seen, todo = set(), [classdef]
@@ -39,10 +52,14 @@ def class_methods(classdef: ast.ClassDef,
     return methods
 
 
-def find_reuses(classdef: ast.ClassDef, module_classes: Dict[str, ast.ClassDef],
-                budget: Optional[Budget] = None, module_functions: Sequence[ast.AST] = (),
-                conditions: Optional[Conditions] = None,
-                assigns: Optional[List[Any]] = None) -> Tuple[List[Reuse], List[ast.Call]]:
+def find_reuses(
+    classdef: ast.ClassDef,
+    module_classes: Dict[str, ast.ClassDef],
+    budget: Optional[Budget] = None,
+    module_functions: Sequence[ast.AST] = (),
+    conditions: Optional[Conditions] = None,
+    assigns: Optional[List[Any]] = None,
+) -> Tuple[List[Reuse], List[ast.Call]]:
     """The reuses along the forward path of one class, and the layer-like constructions on it.
 
     Returns ([Reuse], [ast.Call]); both empty when the class defines no `call()`.
@@ -58,19 +75,29 @@ def find_reuses(classdef: ast.ClassDef, module_classes: Dict[str, ast.ClassDef],
     assigns = instance_assignments(classdef) if assigns is None else assigns
     # Attributes bound to one instance count as one (`self.a = self.b = Norm()`), and so do
     # the slots of `self.norms = [Norm()] * n`.
-    walk = ClassWalk(class_methods(classdef, module_classes), owners.attribute_aliases(assigns),
-                     repeated=owners.repeated_attributes(assigns),
-                     lambdas=_lambda_attributes(assigns),
-                     composites=footprints.composites(assigns, module_classes, class_methods),
-                     budget=budget, conditions=conditions, module_functions=module_functions)
+    walk = ClassWalk(
+        class_methods(classdef, module_classes),
+        owners.attribute_aliases(assigns),
+        repeated=owners.repeated_attributes(assigns),
+        lambdas=_lambda_attributes(assigns),
+        composites=footprints.composites(assigns, module_classes, class_methods),
+        budget=budget,
+        conditions=conditions,
+        module_functions=module_functions,
+    )
     walk.run_entry(entry)
-    return (_sorted(walk.counter.reuses),
-            sorted(walk.constructions.values(), key=lambda n: (n.lineno, n.col_offset)))
+    return (
+        _sorted(walk.counter.reuses),
+        sorted(walk.constructions.values(), key=lambda n: (n.lineno, n.col_offset)),
+    )
 
 
-def find_graph_reuses(scopes: Iterable[ast.AST], module_functions: Sequence[ast.AST] = (),
-                      budget: Optional[Budget] = None,
-                      conditions: Optional[Conditions] = None) -> List[Reuse]:
+def find_graph_reuses(
+    scopes: Iterable[ast.AST],
+    module_functions: Sequence[ast.AST] = (),
+    budget: Optional[Budget] = None,
+    conditions: Optional[Conditions] = None,
+) -> List[Reuse]:
     """Reuses of layers kept in local names of module or function bodies (functional API).
 
     `module_functions` are the module's own functions, which a body may call as helpers; one
@@ -81,8 +108,9 @@ def find_graph_reuses(scopes: Iterable[ast.AST], module_functions: Sequence[ast.
     # so its objects are the first's) tracks only their calls in what tensors descend from, so
     # a long graph does not copy every call into every tensor after it.
     conditions = conditions or Conditions()
-    candidates = _graph_walk(scopes, module_functions, budget, frozenset(),
-                             conditions).counter.reuses
+    candidates = _graph_walk(
+        scopes, module_functions, budget, frozenset(), conditions
+    ).counter.reuses
     if not candidates:
         return []
     track = frozenset(reuse.slot for reuse in candidates.values())
@@ -91,11 +119,14 @@ def find_graph_reuses(scopes: Iterable[ast.AST], module_functions: Sequence[ast.
     return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
-def _graph_walk(scopes: Iterable[ast.AST], module_functions: Sequence[ast.AST],
-                budget: Optional[Budget], track: FrozenSet[Any],
-                conditions: Conditions) -> GraphWalk:
-    walk = GraphWalk(track, budget=budget, conditions=conditions,
-                     module_functions=module_functions)
+def _graph_walk(
+    scopes: Iterable[ast.AST],
+    module_functions: Sequence[ast.AST],
+    budget: Optional[Budget],
+    track: FrozenSet[Any],
+    conditions: Conditions,
+) -> GraphWalk:
+    walk = GraphWalk(track, budget=budget, conditions=conditions, module_functions=module_functions)
     for scope in scopes:
         done = dict(walk.counter.reuses)
         try:
@@ -114,11 +145,17 @@ class ClassWalk(Interpreter):
     """A class's call() and the helpers it reaches: layers are `self.<attr>`; a construction on
     the path is one made on every pass (KR003)."""
 
-    def __init__(self, methods: Dict[str, Any], aliases: Dict[str, str],
-                 repeated: AbstractSet[str] = frozenset(), lambdas: Optional[Dict[str, Any]] = None,
-                 composites: Optional[Dict[str, Any]] = None, budget: Optional[Budget] = None,
-                 conditions: Optional[Conditions] = None,
-                 module_functions: Sequence[ast.AST] = ()) -> None:
+    def __init__(
+        self,
+        methods: Dict[str, Any],
+        aliases: Dict[str, str],
+        repeated: AbstractSet[str] = frozenset(),
+        lambdas: Optional[Dict[str, Any]] = None,
+        composites: Optional[Dict[str, Any]] = None,
+        budget: Optional[Budget] = None,
+        conditions: Optional[Conditions] = None,
+        module_functions: Sequence[ast.AST] = (),
+    ) -> None:
         super().__init__(budget, conditions, module_functions, composites)
         self.methods = methods
         self.aliases = aliases
@@ -154,12 +191,14 @@ class ClassWalk(Interpreter):
     def _method(self, name: str) -> Func:
         """One function object per method, so its summaries are shared by every call site."""
         if name not in self.method_funcs:
-            self.method_funcs[name] = Func(self.methods[name],
-                                           self._module_scope(self.module_functions), True)
+            self.method_funcs[name] = Func(
+                self.methods[name], self._module_scope(self.module_functions), True
+            )
         return self.method_funcs[name]
 
-    def _unknown_call(self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]],
-                      upstream: FrozenSet[Call]) -> Any:
+    def _unknown_call(
+        self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]], upstream: FrozenSet[Call]
+    ) -> Any:
         if _may_be_layer(node.func):
             self._made(node, node)
         return self.book.tensor(graphs, upstream)
@@ -169,9 +208,13 @@ class GraphWalk(Interpreter):
     """Module and function bodies: layers are objects kept in local names, counted when they
     run on symbolic tensors; `track` are the objects whose calls tensors remember."""
 
-    def __init__(self, track: FrozenSet[Any] = frozenset(), budget: Optional[Budget] = None,
-                 conditions: Optional[Conditions] = None,
-                 module_functions: Sequence[ast.AST] = ()) -> None:
+    def __init__(
+        self,
+        track: FrozenSet[Any] = frozenset(),
+        budget: Optional[Budget] = None,
+        conditions: Optional[Conditions] = None,
+        module_functions: Sequence[ast.AST] = (),
+    ) -> None:
         super().__init__(budget, conditions, module_functions)
         self.track = track
 
@@ -181,20 +224,27 @@ class GraphWalk(Interpreter):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self._set(env, a.arg, None)
-        self._block(scope.body, env, State(), Ctx(func=scope if hasattr(scope, "args") else None),
-                    [])
+        self._block(
+            scope.body, env, State(), Ctx(func=scope if hasattr(scope, "args") else None), []
+        )
 
     def _facts(self, test: ast.expr, ctx: Ctx) -> Tuple[Facts, Facts]:
         return self.conditions.facts(test, ctx.func, graph=True)
 
     def _assigned(self, stmt: Any, targets: List[ast.expr], value: Any, ctx: Ctx) -> Any:
-        if (value is None and isinstance(stmt.value, ast.Call) and class_like(stmt.value.func)
-                and len(targets) == 1 and isinstance(targets[0], ast.Name)):
+        if (
+            value is None
+            and isinstance(stmt.value, ast.Call)
+            and class_like(stmt.value.func)
+            and len(targets) == 1
+            and isinstance(targets[0], ast.Name)
+        ):
             return self._new_built(stmt.value, targets[0].id, ctx)
         return value
 
-    def _call_graphs(self, node: ast.Call, args: List[Any],
-                     kwargs: Dict[str, Any]) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
+    def _call_graphs(
+        self, node: ast.Call, args: List[Any], kwargs: Dict[str, Any]
+    ) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
         # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
         graphs: Optional[FrozenSet[Any]] = None
@@ -203,16 +253,16 @@ class GraphWalk(Interpreter):
         if name in GRAPH_INPUTS:
             graphs = frozenset({self.book.new_graph(name == "placeholder")})
         elif not class_like(node.func):
-            tensors = [a for a in itertools.chain(args, kwargs.values())
-                       if isinstance(a, Symbolic)]
+            tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
             graphs = frozenset(g for a in tensors for g in a.graphs) or None
             upstream = frozenset(c for a in tensors for c in a.calls)
         elif name in GRAPH_MODELS:
             self.book.model(args, kwargs)
         return graphs, upstream
 
-    def _unknown_call(self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]],
-                      upstream: FrozenSet[Call]) -> Any:
+    def _unknown_call(
+        self, node: ast.Call, ctx: Ctx, graphs: Optional[FrozenSet[Any]], upstream: FrozenSet[Call]
+    ) -> Any:
         if class_like(node.func) and terminal_name(node.func) not in GRAPH_INPUTS:
             # In a graph body a construction is an object of its own, made at each evaluation
             # (`return keras.Model(...)` from a builder makes a new model per call).
