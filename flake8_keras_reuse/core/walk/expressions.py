@@ -255,7 +255,8 @@ class Expressions:
     def _keep(self, node: ast.Call) -> None:
         """`self.blocks.append(Dense(4))`: built once and kept, like `self.x = Dense(4)`."""
         for arg in node.args:
-            for made in [arg] if isinstance(arg, ast.Call) else getattr(arg, "elts", ()):
+            parts: List[Any] = [arg] if isinstance(arg, ast.Call) else getattr(arg, "elts", [])
+            for made in parts:
                 if isinstance(made, ast.Call):
                     self.kept.add(id(made))
 
