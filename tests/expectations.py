@@ -53,6 +53,24 @@ def compare(path, findings):
     return sorted(want - got), sorted(got - want)
 
 
+# What Keras itself shows about a line, proven by tests/test_keras_oracle.py: a Python
+# expression over the fixture's own names and the oracle runner's helpers (nodes, shared,
+# calls, ...), true when the claim holds:
+#     y = head(b)  # expect: KR002:5  # keras: nodes(head) == 2
+# On a line with a finding it backs the finding; on a line without one, the silence.
+CLAIM = re.compile(r"#\s*keras:\s*(.+?)\s*$")
+
+
+def claims(path):
+    """{line: the Keras claim written on it} for a fixture file."""
+    found = {}
+    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = CLAIM.search(line)
+        if match:
+            found[row] = match.group(1)
+    return found
+
+
 REQUIRES = re.compile(r"^# requires-python: (\d+)\.(\d+)")
 
 

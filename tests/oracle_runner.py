@@ -119,7 +119,7 @@ def run_class(cls, spec):
     return {"error": error, "passes": len(passes), "attrs": attrs}
 
 
-# Helpers the graph checks (test_keras_oracle.GRAPH_CHECKS) are written with.
+# Helpers the fixtures' Keras claims (`# keras: ...`, expectations.claims) are written with.
 def arr(*shape):
     return np.random.default_rng(0).uniform(0.1, 1.0, size=shape).astype("float32")
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from expectations import FIXTURES, fixture_files, needs_keras
+from expectations import FIXTURES, claims, expected, fixture_files, needs_keras
 
 from flake8_keras_reuse.api import analyse_unsafely
 
@@ -120,101 +120,9 @@ SPECS = {
     },
 }
 
-# Findings outside call(): each line with a finding (and some without) carries a claim about
-# what Keras does, written as an expression over the fixture's names; every claim must hold,
-# and the lines with a positive claim must be exactly the lines with a finding.
-GRAPH_CHECKS = {
-    "graphs/closures.py": {
-        22: "len(shared(shared_after(), keras.layers.Dense)) == 1",
-        31: "len(shared(twice_inside_helper(), keras.layers.Dense)) == 1",
-    },
-    "graphs/expected_errors.py": {
-        27: "len(shared(shared_in_scope(), keras.layers.Dense)) == 1",
-    },
-    "graphs/functional.py": {
-        21: "len(shared(build(), keras.layers.Conv2D)) == 1",
-        22: "len(shared(build(), keras.layers.BatchNormalization)) == 1",
-        31: "max(nodes(l) for l in build().layers if isinstance(l, keras.layers.Dense)) == 3",
-        39: "len(shared(siamese(), keras.Model)) == 1",
-        42: "len(shared(siamese(), keras.layers.Dense)) == 1",
-        58: "nodes(head) == 2",
-    },
-    "graphs/sequential.py": {
-        14: "listed.layers[1] is listed.layers[4] and raises(lambda: listed(arr(1, 16, 16, 3)))",
-        23: "added.layers[1] is added.layers[3]",
-        31: "(lambda t: t.layers[0] is t.layers[1] and len(t(arr(2, 4)).shape) == 2"
-        " and len(t.weights) == 2)(tower())",
-    },
-    "graphs/owners.py": {
-        21: "(lambda m: m.left_norm is m.right_norm)(TwoNames())",
-        23: "(lambda m: m.proj is m.proj_alias)(TwoNames())",
-        38: "(lambda c: c.norms[0] is c.norms[1])(Collections())",
-        39: "(lambda c: c.by_name['a'] is c.by_name['b'])(Collections())",
-        40: "(lambda c: c.repeated[0] is c.repeated[2])(Collections())",
-        53: "left.norm is right.norm",
-        61: "per_step.layer is per_step_too.layer",
-    },
-    "graphs/built_in_call.py": {
-        17: "made_per_call(Classifier(3), arr(2, 8, 8, 3)).get('BatchNormalization', 0) == 1",
-        25: "made_per_call(Classifier(3), arr(2, 8, 8, 3)).get('Dense', 0) == 1",
-    },
-    "identity/factories.py": {
-        31: "nodes(twice) == 2",
-    },
-    "identity/reached_other_ways.py": {  # the helper calls the layer it is given twice
-        10: "(lambda seen: apply_twice(lambda x: seen.append(x) or x, 1) == 1 "
-        "and len(seen) == 2)([])",
-    },
-    "identity/borrowed_layers.py": {
-        11: "(lambda a, b: a.layers[0] is b.layers[0])(*borrowed())",
-    },
-    "identity/composite_parts.py": {  # the sublayer that really runs twice
-        45: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(SamePartTwice())",
-        55: "(lambda m: calls(m, arr(2, 8))[id(m.block.pre_dense)] == 2)(PartNotKnown())",
-        80: "(lambda m: calls(m, arr(2, 8))[id(m.block.shared)] == 2)(OverlappingParts())",
-        104: "(lambda m: calls(m, arr(2, 8), training=True)[id(m.block.train_dense)] == 2)"
-        "(TrainingFromKeras())",
-        132: "(lambda m: calls(m, arr(2, 8))[id(m.block.second)] == 2)(HandedOn())",
-    },
-    "identity/two_graphs.py": {
-        10: "model_a.layers[-1] is model_b.layers[-1] is encoder",
-        16: "nodes(tied) == 2 and len(shared(joint, keras.layers.Dense)) == 1",
-        21: "first.layers[-1] is second.layers[-1] is norm",
-        30: "nodes(head) == 2",
-    },
-}
-
-# Claims on lines without a finding: Keras shows there is nothing to report.
-NEGATIVE_CHECKS = {
-    "graphs/closures.py": {
-        14: "isinstance(combined(), keras.Model)",  # it builds, and holds no layer twice
-    },
-    "identity/borrowed_layers.py": {  # the clone's layers are its own; none is the first's
-        18: "(lambda a, b: not set(map(id, a.layers)) & set(map(id, b.layers)))(*cloned())",
-    },
-    "graphs/expected_errors.py": {  # Keras refuses both graphs: no model is ever built
-        18: "RefusedGraphs('test_not_connected').test_not_connected() is not None",
-    },
-    "identity/composite_parts.py": {  # the block runs twice, each of its sublayers once
-        35: "(lambda m: (lambda c: c[id(m.block)] == 2 and all(c[id(sub)] == 1 for sub in ("
-        "m.block.pre_dense, m.block.post_dense, m.block.post_norm)))(calls(m, arr(2, 8))))"
-        "(Staged())",
-    },
-    "graphs/owners.py": {
-        57: "forward_only.forward_layer is not again.forward_layer",  # Bidirectional copies
-    },
-    "graphs/functional.py": {
-        48: "eager_use() is not None",  # eager calls on arrays run fine, twice
-    },
-    "identity/factories.py": {  # every block a builder returns is its own object
-        28: "len([l for l in model.layers if isinstance(l, keras.Sequential)]) == 5 and all("
-        "nodes(l) == 1 for l in model.layers if isinstance(l, keras.Sequential) "
-        "and l is not twice)",
-        34: "len([l for l in model.layers if isinstance(l, keras.layers.Dense)]) == 4 and all("
-        "nodes(l) == 1 for l in model.layers if isinstance(l, keras.layers.Dense))",
-    },
-    "identity/two_graphs.py": {25: "nodes(alone) == 1"},
-}
+# The claims about Keras that back a finding outside a model class (a functional graph, a
+# Sequential list, an owner), or the silence on a line, sit on the fixture lines they concern
+# as `# keras: <expression>` (expectations.claims); the runner evaluates each.
 
 SKIPPED = {
     "subclass/not_keras.py": "imports torch and a module that does not exist: it models code "
@@ -222,7 +130,7 @@ SKIPPED = {
     "project/zoo/models/net.py": "imports zoo.norms, which refuses to be imported on purpose "
     "(it proves the linter never imports project modules)",
     "subclass/assignments.py::FrozenNorm": "a layer the fixture's models use, not a model",
-    "graphs/owners.py::Branch": "takes a layer argument; its sharing is GRAPH_CHECKS' line 53",
+    "graphs/owners.py::Branch": "takes a layer argument; its sharing is the claim on line 53",
     "graphs/built_in_call.py::LazyHead": "Keras 3 refuses a sublayer added in call() after "
     "build; Keras 2 builds it once: not reported",
     "identity/slots_and_composites.py::ConvNorm": "a layer the fixture's model uses, not a model",
@@ -314,7 +222,7 @@ def model_classes(path):
 def oracle():
     specs = {}
     for path, classes in SPECS.items():
-        checks = {**GRAPH_CHECKS.get(path, {}), **NEGATIVE_CHECKS.get(path, {})}
+        checks = claims(FIXTURES / path)
         specs[str(FIXTURES / path)] = {**classes, "__checks__": checks}
     env = dict(os.environ, KERAS_BACKEND="jax")
     proc = subprocess.run(
@@ -351,7 +259,9 @@ def test_findings_are_what_keras_does(oracle, rel):
     for line, verdict in checks.items():
         assert verdict is True, f"{rel}:{line}: Keras does not bear out the claim: {verdict}"
     inside = {line for c in classes.values() for line in range(c.lineno, c.end_lineno + 1)}
-    checked = {int(line) for line in GRAPH_CHECKS.get(rel, {})}
+    # The claims on lines with an expected finding back it; the others back a silence.
+    verdict_lines = {line for line, _ in expected(path)}
+    checked = {line for line in claims(path) if line in verdict_lines}
     outside = {f.line for f in findings if f.line not in inside}
     assert outside <= checked, f"{rel}: findings no Keras claim backs: {outside - checked}"
     assert checked <= {f.line for f in findings}, (
@@ -400,3 +310,15 @@ def test_summary_counts():
     SUMMARY.append(f"oracle: {run} model classes run on Keras, {len(skipped)} skipped")
     SUMMARY.extend("  skipped " + s for s in skipped)
     assert run >= 30
+
+
+def test_every_keras_claim_is_in_a_fixture_the_oracle_runs():
+    # A claim in a fixture the runner never loads would look proven and be proven by nothing.
+    unrun = [
+        f"{path.relative_to(FIXTURES)}:{line}"
+        for path in fixture_files()
+        for line in claims(path)
+        if str(path.relative_to(FIXTURES)) not in SPECS
+    ]
+    assert unrun == []
+    assert sum(len(claims(FIXTURES / rel)) for rel in SPECS) >= 40
