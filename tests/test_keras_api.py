@@ -11,7 +11,6 @@ import sys
 import unittest
 from pathlib import Path
 
-import numpy as np
 import pytest
 from expectations import needs_keras
 
@@ -22,9 +21,10 @@ pytestmark = needs_keras()
 os.environ.setdefault("KERAS_BACKEND", "jax")
 if importlib.util.find_spec("keras"):  # else needs_keras() skips or the tests fail, as it says
     import keras
+    import numpy as np  # Keras's own dependency
     from keras import layers
 else:
-    keras = layers = None
+    keras = layers = np = None
 
 CATALOG = json.loads((Path(keras_api.__file__).with_name("layers.json")).read_text())["layers"]
 
