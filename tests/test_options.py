@@ -109,15 +109,18 @@ def test_a_keras_class_in_one_spelling_matches_all_and_a_project_class_its_quali
     assert found == ["KR001@17"]
 
 
-def test_flake8_offers_the_option_tables_flake8_options():
+def test_flake8_offers_the_option_tables_flake8_options(tmp_path):
     from flake8_keras_reuse.options import FLAKE8_OPTIONS, LAYER_OPTIONS, OPTIONS
 
     assert FLAKE8_OPTIONS == LAYER_OPTIONS  # only the layer options today
+    # Run outside the repository: flake8 5 counts the source tree's egg-info (left by the
+    # editable install) as a second copy of the plugin and registers its options twice.
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--help"],
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=tmp_path,
         env={**os.environ, "COLUMNS": "200"},
     )
     section = proc.stdout.split("flake8-keras-reuse:")[1].split("\n\n")[0]
