@@ -23,9 +23,9 @@ from typing import (
 from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
 from .. import footprints, owners
 from ..syntax import Function, class_like, instance_assignments, is_self_attr, terminal_name
+from .branches import Branches
 from .budget import Budget, BudgetSpent
 from .counting import Call
-from .interpreter import Interpreter
 from .paths import Conditions, Ctx, Facts, State
 from .values import SELF, Func, Reuse, Slot, Symbolic
 
@@ -141,7 +141,7 @@ def _sorted(reuses: Dict[Any, Reuse]) -> List[Reuse]:
     return sorted(reuses.values(), key=lambda r: (r.line, r.col, str(r.slot)))
 
 
-class ClassWalk(Interpreter):
+class ClassWalk(Branches):
     """A class's call() and the helpers it reaches: layers are `self.<attr>`; a construction on
     the path is one made on every pass (KR003)."""
 
@@ -204,7 +204,7 @@ class ClassWalk(Interpreter):
         return self.book.tensor(graphs, upstream)
 
 
-class GraphWalk(Interpreter):
+class GraphWalk(Branches):
     """Module and function bodies: layers are objects kept in local names, counted when they
     run on symbolic tensors; `track` are the objects whose calls tensors remember."""
 
