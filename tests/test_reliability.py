@@ -518,3 +518,17 @@ def test_github_and_sarif_place_notebook_findings_on_the_ipynb_files_lines(tmp_p
     [result] = sarif["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": finding_line}
     assert result["properties"] == {"cell": 2, "cellLine": 3, "cellColumn": 20}
+
+
+@pytest.mark.parametrize("where", ["command line", "pyproject"])
+def test_a_code_that_selects_nothing_is_a_usage_error(tmp_path, where):
+    _model(tmp_path)
+    if where == "pyproject":
+        (tmp_path / "pyproject.toml").write_text('[tool.keras-reuse]\nextend-ignore = ["kr002"]\n')
+        args = ["model.py"]
+    else:
+        args = ["--isolated", "--select", "KR,kr001", "model.py"]
+    proc = keras_reuse(*args, cwd=tmp_path, status=(2,))
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("keras-reuse: error: ") and "is not a code or a prefix" in line
+    assert proc.stdout == ""

@@ -13,6 +13,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import re
 import signal
 import sys
 import traceback
@@ -170,6 +171,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+SELECTION_KEYS = ("select", "ignore", "extend-select", "extend-ignore")
+# A code or a prefix of one, as flake8 writes them (its VALID_CODE_PREFIX): `kr001` selects
+# nothing, and silently nothing would look like a clean run.
+VALID_CODE = re.compile(r"[A-Z]{1,3}[0-9]{0,3}\Z")
+
+
+def _codes(settings: Choices, key: str) -> Any:
+    codes = settings.get(key)
+    for code in codes or ():
+        if not VALID_CODE.match(code):
+            raise UsageError(
+                f"{key}: {code!r} is not a code or a prefix of one (codes are written KR001, "
+                "prefixes KR or KR00)"
+            )
+    return codes
+
+
 def _on_sigterm() -> Any:
     """SIGTERM raises Terminated in the main thread, so the workers are ended with it; the
     previous handler, or None when none could be set."""
@@ -193,12 +211,7 @@ def run(args: argparse.Namespace) -> int:
         settings=Settings(
             layers=extra_layers({o.dest: settings.get(o.key or "") for o in LAYER_OPTIONS})
         ),
-        selection=Selection(
-            settings.get("select"),
-            settings.get("ignore"),
-            settings.get("extend-select"),
-            settings.get("extend-ignore"),
-        ),
+        selection=Selection(*(_codes(settings, key) for key in SELECTION_KEYS)),
         disable_noqa=bool(settings.get("disable-noqa")),
     )
     exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
