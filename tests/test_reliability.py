@@ -532,3 +532,23 @@ def test_a_code_that_selects_nothing_is_a_usage_error(tmp_path, where):
     [line] = proc.stderr.splitlines()
     assert line.startswith("keras-reuse: error: ") and "is not a code or a prefix" in line
     assert proc.stdout == ""
+
+
+def test_jobs_past_the_cores_start_no_more_workers_than_cores(tmp_path):
+    # Watched from outside: the processes of the run's group, at most the main one and a
+    # worker per core (a pool's helper threads are not processes).
+    import shutil
+
+    if shutil.which("ps") is None:
+        pytest.skip("no ps here")
+    proc = _group_run(tmp_path, "-j", "300")
+    most = 0
+    while proc.poll() is None:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True
+        ).stdout
+        most = max(most, len(out.split()))
+        time.sleep(0.05)
+    proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert 1 <= most <= (os.cpu_count() or 1) + 1, most
