@@ -5,27 +5,20 @@ other are never a second call."""
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, List, Optional, Set, Tuple
 
 from ...knowledge.keras_api import EXPECTS_ERROR
 from ..syntax import MATCH, TRY, bound_names, terminal_name
-from .budget import Budget
 from .interpreter import Flow, Interpreter
-from .paths import Conditions, Ctx, State
+from .paths import Ctx, State
 from .values import NONE, Env, Symbolic
 
 
 class Branches(Interpreter):
     """The compound statements, added to the interpreter's table of statement handlers."""
 
-    def __init__(
-        self,
-        budget: Optional[Budget],
-        conditions: Optional[Conditions],
-        module_functions: Any = (),
-        composites: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(budget, conditions, module_functions, composites)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Expressions' own arguments
+        super().__init__(*args, **kwargs)
         self._stmts.update(
             {
                 ast.If: self._if,

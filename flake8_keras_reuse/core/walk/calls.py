@@ -9,25 +9,18 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 from ...knowledge.keras_api import KEEPING_METHODS, SEQUENTIAL
 from ..syntax import terminal_name
 from .arguments import args_key, param_keys
-from .budget import Budget
 from .counting import Call, CallSite
 from .expressions import Expressions, on_self
 from .graphs import _is_sequential, _Method
-from .paths import Conditions, Ctx, State
+from .paths import Ctx, State
 from .values import SELF, Built, Env, Func, Slot
 
 
 class Calls(Expressions):
     """What a call evaluates to, and what it runs (a layer, a helper, a construction)."""
 
-    def __init__(
-        self,
-        budget: Optional[Budget],
-        conditions: Optional[Conditions],
-        module_functions: Any = (),
-        composites: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(budget, conditions, module_functions, composites)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Expressions' own arguments
+        super().__init__(*args, **kwargs)
         self._exprs[ast.Call] = self._call
 
     def _call_graphs(

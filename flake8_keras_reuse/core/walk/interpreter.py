@@ -24,11 +24,10 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .budget import Budget
 from .calls import Calls
 from .expressions import on_self
 from .helpers import Summaries
-from .paths import Conditions, Ctx, State
+from .paths import Ctx, State
 from .values import Env, Func, Symbolic
 
 # What a statement leaves: the state falling through (None when it does not), and the states
@@ -41,14 +40,8 @@ class Interpreter(Calls):
     """Statements, by a table of one handler per node type; expressions.py evaluates what they
     hold."""
 
-    def __init__(
-        self,
-        budget: Optional[Budget],
-        conditions: Optional[Conditions],
-        module_functions: Any = (),
-        composites: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(budget, conditions, module_functions, composites)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # Expressions' own arguments
+        super().__init__(*args, **kwargs)
         self.summaries = Summaries(self)
         # Comprehensions are loops: they bind their targets as loops do.
         for kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
