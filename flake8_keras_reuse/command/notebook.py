@@ -19,7 +19,8 @@ import json
 import re
 import tokenize
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -56,9 +57,15 @@ class Notebook:
     starts: Tuple[int, ...]  # the module line each included cell starts on, ascending
     cells: Tuple[int, ...]  # the number of each included cell among all cells, from 1
     errors: Tuple[CellError, ...] = ()
-    # Per included cell, the line of the .ipynb file each of its source lines is written on
-    # (empty when the file's layout could not be read): for formats that want a file line.
-    file_lines: Tuple[Tuple[int, ...], ...] = ()
+    text: str = field(default="", repr=False, compare=False)  # the notebook's JSON
+
+    @cached_property
+    def file_lines(self) -> Tuple[Tuple[int, ...], ...]:
+        """Per included cell, the line of the .ipynb file each of its source lines is written
+        on (empty when the file's layout could not be read). Read on first use: only a
+        finding's github or SARIF position needs it, so a notebook without one never pays."""
+        layout = _source_layout(self.text)
+        return tuple(layout.get(number - 1, ()) for number in self.cells)
 
     def locate(self, line: int) -> Tuple[int, int]:
         """(cell number, line within the cell) for a line of `source`."""
@@ -116,9 +123,7 @@ def read(text: str) -> Notebook:
             starts.append(line)
             numbers.append(number)
             line += len(lines)
-    layout = _source_layout(text)
-    file_lines = tuple(layout.get(number - 1, ()) for number in numbers)
-    return Notebook("".join(parts), tuple(starts), tuple(numbers), tuple(errors), file_lines)
+    return Notebook("".join(parts), tuple(starts), tuple(numbers), tuple(errors), text)
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
