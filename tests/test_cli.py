@@ -148,6 +148,28 @@ def test_flake8_noqa_line_skips_the_file(tmp_path):
     assert keras_reuse("--isolated", "--disable-noqa", ".", cwd=tmp_path).stdout
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\n\n   \n# flake8: noqa\n",
+        "x = 1\n  \t# FLAKE8=NOQA: KR001\n",
+        "\n\n",
+        "x = 1  # flake8: noqa\n",
+        's = """\n# flake8: noqa\n"""\n',
+        "# flake8 noqa\n",
+        "",
+    ],
+)
+def test_file_noqa_is_found_as_flake8_finds_it(source):
+    """One scan of the text decides what flake8's line-by-line match decides."""
+    from flake8.defaults import NOQA_FILE
+
+    from flake8_keras_reuse.command.noqa import Noqa
+
+    flake8_lines = source.splitlines(True)
+    assert Noqa(source).skips_file() == any(NOQA_FILE.match(line) for line in flake8_lines)
+
+
 def test_stdin_is_the_file_it_names():
     rel = "project/zoo/models/net.py"  # finds its base classes in sibling modules
     on_disk = keras_reuse("--isolated", rel, cwd=FIXTURES).stdout

@@ -82,3 +82,19 @@ def test_exclude_patterns_are_flake8s(tmp_path):
     assert not excluded(str(tmp_path / "other" / "src" / "vendored"), patterns)
     assert excluded(str(tmp_path / "notes"), patterns)
     assert not excluded("builder.py", patterns)
+
+
+@pytest.mark.parametrize("name", ["build", "x/build/y.py", "api_pb2.py", "a[b].py", "we.ird", "."])
+def test_exclude_agrees_with_flake8s_matcher(tmp_path, name):
+    """One compiled expression for all patterns decides as flake8's pattern-at-a-time loop."""
+    from flake8.utils import matches_filename
+
+    raw = ["build", "*_pb2.py", "a[[]b].py", "we?ird", "./x/build", ".*"]
+    patterns = normalize_patterns(raw, str(tmp_path))
+    path = os.path.join(str(tmp_path), name)
+    flake8s = matches_filename(path, patterns, log_message="%(path)s %(whether)s", logger=_LOG)
+    assert excluded(path, patterns) == flake8s
+    assert not excluded(path, [])
+
+
+_LOG = __import__("logging").getLogger("test")

@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 Rule = Tuple["re.Pattern[str]", bool, bool]  # (regex, negated, dir_only) of one .gitignore line
 
@@ -37,11 +38,21 @@ def normalize_patterns(patterns: Iterable[str], parent: str) -> List[str]:
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
     """flake8's matches_filename: the name, or the absolute path, matches a pattern."""
+    if not patterns:
+        return False
+    matches = _matcher(tuple(patterns))
     name = os.path.basename(path)
-    if name not in (".", "..") and any(fnmatch.fnmatch(name, p) for p in patterns):
+    if name not in (".", "..") and matches(os.path.normcase(name)):
         return True
-    absolute = os.path.abspath(path)
-    return any(fnmatch.fnmatch(absolute, p) for p in patterns)
+    return matches(os.path.normcase(os.path.abspath(path))) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(patterns: Tuple[str, ...]) -> Callable[[str], Optional[re.Match[str]]]:
+    """fnmatch.fnmatch against every pattern, as one expression: the walk asks for each
+    file and folder, and a pattern at a time was a tenth of a run over a large tree."""
+    either = "|".join(f"(?:{fnmatch.translate(os.path.normcase(p))})" for p in patterns)
+    return re.compile(either).match
 
 
 def find_files(

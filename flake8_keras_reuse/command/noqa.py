@@ -13,10 +13,13 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+# FILE at the start of any line, in one scan of the text: a match's leading whitespace may
+# span blank lines, but then the line holding the comment matches FILE too.
+_FILE_ANYWHERE = re.compile(r"^" + FILE.pattern, re.IGNORECASE | re.MULTILINE)
 _CODES_SEPARATORS = re.compile(r"[,\s]")
 
 
@@ -24,12 +27,20 @@ class Noqa:
     """The `# noqa` comments of one source text."""
 
     def __init__(self, source: str):
-        # flake8's lines: split at "\n" only (str.splitlines also splits at \f, \x1c, ...).
-        self.lines = io.StringIO(source).readlines()
+        self.source = source
+        self._lines: Optional[List[str]] = None
         self._mapping: Optional[Dict[int, str]] = None
 
+    @property
+    def lines(self) -> List[str]:
+        """flake8's lines: split at "\n" only (str.splitlines also splits at \f, \x1c, ...);
+        split on first use, as most files have no finding to look up."""
+        if self._lines is None:
+            self._lines = io.StringIO(self.source).readlines()
+        return self._lines
+
     def skips_file(self) -> bool:
-        return any(FILE.match(line) for line in self.lines)
+        return _FILE_ANYWHERE.search(self.source) is not None
 
     def silences(self, code: str, line: int) -> bool:
         text = self._line_for(line)
