@@ -106,6 +106,7 @@ SPECS = {
     },
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
+    "identity/name_spelling.py": {},
     "identity/borrowed_layers.py": {},
     "identity/composite_parts.py": {
         name: {"inputs": [[2, 8]]}

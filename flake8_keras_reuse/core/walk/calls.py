@@ -24,9 +24,10 @@ class Calls(Expressions):
         self._exprs[ast.Call] = self._call
 
     def _call_graphs(
-        self, node: ast.Call, args: List[Any], kwargs: Dict[str, Any]
+        self, node: ast.Call, callee: Any, args: List[Any], kwargs: Dict[str, Any]
     ) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
-        """The graphs of a call's result, and the upstream calls it descends from."""
+        """The graphs of a call's result, and the upstream calls it descends from; `callee`
+        is what the called expression evaluates to (None when unknown)."""
         return None, frozenset()
 
     def _unknown_call(
@@ -74,7 +75,7 @@ class Calls(Expressions):
         ):
             model = frozenset({self.book.sequential(callee.of)})
             return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
-        graphs, upstream = self._call_graphs(node, args, kwargs)
+        graphs, upstream = self._call_graphs(node, callee, args, kwargs)
         if isinstance(callee, (Slot, Built)):
             call = self._call_layer(callee, node, state, ctx, args_key(node, env), graphs)
             if call is not None and call[1] in self.track:

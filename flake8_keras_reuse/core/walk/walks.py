@@ -27,7 +27,7 @@ from .branches import Branches
 from .budget import Budget, BudgetSpent
 from .counting import Call
 from .paths import Conditions, Ctx, Facts, State
-from .values import SELF, Func, Reuse, Slot, Symbolic
+from .values import SELF, Built, Func, Reuse, Slot, Symbolic
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -243,16 +243,18 @@ class GraphWalk(Branches):
         return value
 
     def _call_graphs(
-        self, node: ast.Call, args: List[Any], kwargs: Dict[str, Any]
+        self, node: ast.Call, callee: Any, args: List[Any], kwargs: Dict[str, Any]
     ) -> Tuple[Optional[FrozenSet[Any]], FrozenSet[Call]]:
         # An op or a layer given a symbolic tensor returns one; constructing an object (a
-        # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one.
+        # class, such as keras.Model(inputs, outputs)) does not. keras.Input() makes one. A
+        # callee the walk knows is a call of that object, however its name is spelled
+        # (`L = Dense(20)`, then `L(x)`); only an unknown one is taken by its name.
         graphs: Optional[FrozenSet[Any]] = None
         upstream: FrozenSet[Call] = frozenset()
         name = terminal_name(node.func)
         if name in GRAPH_INPUTS:
             graphs = frozenset({self.book.new_graph(name == "placeholder")})
-        elif not class_like(node.func):
+        elif isinstance(callee, (Slot, Built, Func)) or not class_like(node.func):
             tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
             graphs = frozenset(g for a in tensors for g in a.graphs) or None
             upstream = frozenset(c for a in tensors for c in a.calls)
