@@ -107,6 +107,7 @@ SPECS = {
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
     "identity/name_spelling.py": {},
+    "identity/instance_attributes.py": {"ResidualStages": {"inputs": [[2, 8]]}},
     "identity/borrowed_layers.py": {},
     "identity/composite_parts.py": {
         name: {"inputs": [[2, 8]]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import logging
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Finding, Settings
 from ..knowledge import catalog
@@ -69,8 +69,12 @@ def check(
             )
         ]
     )
+    methods = {id(scope.node): scope.classdef for scope in found.scopes if scope.classdef}
     scope_work: List[ScopeWork] = [
-        (walk.find_graph_reuses(graphs, found.functions, budget, conditions), [])
+        (
+            walk.find_graph_reuses(graphs, found.functions, budget, conditions, methods, by_name),
+            [],
+        )
     ]
     for scope in found.scopes:
         if scope.constructed or scope.copied or found.repeats:
@@ -117,7 +121,7 @@ def _decide(
             )
     for reuses, bound in scope_work:
         for reuse in reuses:
-            add(reused_layer.decide(reuse, resolution.held_by_call(reuse.slot[1])))
+            add(reused_layer.decide(reuse, _graph_held(resolution, reuse.slot)))
         for binding in bound:
             add(
                 two_owners.decide(
@@ -131,12 +135,21 @@ def _asked(class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]) -> 
     """The calls `_decide` will ask about (attributes are read from their assignments)."""
     asked: List[ast.AST] = [call for _, _, constructions in class_work for call in constructions]
     for reuses, bound in scope_work:
-        asked.extend(reuse.slot[1] for reuse in reuses)
+        asked.extend(reuse.slot[1] for reuse in reuses if not walk.is_attr_key(reuse.slot))
         for binding in bound:
             asked.append(binding.instance)
             if binding.owner_class is not None:
                 asked.append(binding.owner_class)
     return asked
+
+
+def _graph_held(resolution: Resolution, slot: Any) -> Any:
+    """What a graph reuse's object is: the construction of a local layer, or an attribute of
+    a method's instance (what every assignment of it in the class agrees on)."""
+    if walk.is_attr_key(slot):
+        cls = resolution.classdef(slot[1])
+        return None if cls is None else resolution.held(cls, slot[2])
+    return resolution.held_by_call(slot[1])
 
 
 def _harmless_attributes(assigns: Sequence[Assignment]) -> Set[str]:

@@ -42,10 +42,15 @@ class Resolver:
         self._composing: Set[int] = set()
 
     # -- what class an object is -----------------------------------------------------------
-    def instance_classes(self, node: nodes.NodeNG, depth: int = 0) -> Optional[List[Held]]:
+    def instance_classes(
+        self, node: nodes.NodeNG, depth: int = 0, owner: Optional[nodes.ClassDef] = None
+    ) -> Optional[List[Held]]:
         """The classes an expression's value may be an instance of; None when unknown.
 
         A `None` constant contributes nothing (layers are often declared None, then built).
+        `owner` is the class whose instance `self` is, when the expression sits in one of
+        its methods (what `self.<attr>` holds): `self._make_layer(...)` is then that class's
+        own builder method, as the instance would run it.
         """
         if depth > MAX_DEPTH:
             return None
@@ -57,11 +62,11 @@ class Resolver:
             and isinstance(node.left, nodes.List)
             and len(node.left.elts) == 1
         ):
-            return self.instance_classes(node.left.elts[0], depth + 1)  # [Norm()] * n
+            return self.instance_classes(node.left.elts[0], depth + 1, owner)  # [Norm()] * n
         if isinstance(node, nodes.IfExp):
             return _both(
-                self.instance_classes(node.body, depth + 1),
-                self.instance_classes(node.orelse, depth + 1),
+                self.instance_classes(node.body, depth + 1, owner),
+                self.instance_classes(node.orelse, depth + 1, owner),
             )
         if isinstance(node, nodes.Name):
             bindings = lookup(node)
@@ -72,15 +77,46 @@ class Resolver:
             ]
             if not values or None in values:
                 return None
-            return all_or_none(self.instance_classes(value, depth + 1) for value in values)
+            return all_or_none(self.instance_classes(value, depth + 1, owner) for value in values)
         if isinstance(node, nodes.Call):
+            method = self._own_method(node.func, owner)
+            if method is not None:
+                return self._constructed(method, depth + 1, owner)
             callees = self.names.referents(node.func, depth + 1)
             if not callees:
                 return None
             return all_or_none(self._constructed(callee, depth + 1) for callee in callees)
         return None
 
-    def _constructed(self, callee: Referent, depth: int) -> Optional[List[Held]]:
+    def _own_method(
+        self, func: nodes.NodeNG, owner: Optional[nodes.ClassDef]
+    ) -> Optional[nodes.FunctionDef]:
+        """The method `self.<name>` runs, when `self` is the instance of `owner` that the
+        enclosing method was called on and a class of its project MRO defines `<name>` as a
+        plain function (the nearest definition wins, as Python looks it up). None otherwise:
+        a name a Keras base class may define, a property, or another object's method."""
+        if owner is None or not (
+            isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Name)
+        ):
+            return None
+        method = func.scope()
+        if not isinstance(method, nodes.FunctionDef) or _first_arg(method) != func.expr.name:
+            return None
+        mro = self._project_mro(owner)
+        if not any(method.parent is cls for cls in mro) or method.decorators is not None:
+            return None
+        for cls in mro:
+            bindings = cls.locals.get(func.attrname)
+            if bindings:
+                found = bindings[-1]
+                if isinstance(found, nodes.FunctionDef) and found.decorators is None:
+                    return found
+                return None
+        return None
+
+    def _constructed(
+        self, callee: Referent, depth: int, owner: Optional[nodes.ClassDef] = None
+    ) -> Optional[List[Held]]:
         if isinstance(callee, str):
             layer = catalog.keras_layer(callee, self.extra)
             return None if layer is None else [Held(layer.name, layer)]
@@ -99,7 +135,7 @@ class Resolver:
             ]
             if not returns or any(r.value is None for r in returns):
                 return None
-            return all_or_none(self.instance_classes(r.value, depth + 1) for r in returns)
+            return all_or_none(self.instance_classes(r.value, depth + 1, owner) for r in returns)
         return None
 
     def _configured(self, classdef: nodes.ClassDef) -> Optional[catalog.LayerClass]:
@@ -121,7 +157,7 @@ class Resolver:
         try:
             best: Optional[Tuple[str, str]] = None  # (what it holds, its category)
             for cls in self._project_mro(classdef):
-                for held in self._kept(cls, depth):
+                for held in self._kept(cls, depth, classdef):
                     if (
                         best is None
                         or CATEGORY_STRENGTH[held.layer.category] > CATEGORY_STRENGTH[best[1]]
@@ -135,13 +171,14 @@ class Resolver:
         self._composites[id(classdef)] = layer
         return layer
 
-    def _kept(self, cls: nodes.ClassDef, depth: int) -> Iterator[Held]:
+    def _kept(self, cls: nodes.ClassDef, depth: int, owner: nodes.ClassDef) -> Iterator[Held]:
         """What a class keeps on self: the layers its `self.x = ...` assignments construct,
-        in containers too (`self.blocks = [Dense(4) for _ in range(3)]`)."""
+        in containers too (`self.blocks = [Dense(4) for _ in range(3)]`); `owner` is the
+        class whose instance it is (`cls` or a subclass)."""
         for assigns in cls.instance_attrs.values():
             for assign in assigns:
                 for value in _elements(assigned_value(assign)):
-                    for held in self.instance_classes(value, depth + 1) or ():
+                    for held in self.instance_classes(value, depth + 1, owner) or ():
                         if held.layer.category in CATEGORY_STRENGTH:
                             yield held
 
@@ -212,7 +249,7 @@ class Resolver:
             values = [_slot_value(v, index) for v in values]
         if not values or None in values:
             return None
-        return agree(all_or_none(self.instance_classes(v) for v in values))
+        return agree(all_or_none(self.instance_classes(v, owner=classdef) for v in values))
 
     def held_by_value(self, node: nodes.NodeNG) -> Optional[Held]:
         """The layer class an expression's value is, when every way it may go agrees."""

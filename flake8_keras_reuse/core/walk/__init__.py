@@ -5,6 +5,7 @@ than once."""
 from __future__ import annotations
 
 from .budget import Budget, BudgetSpent
+from .values import is_attr_key
 from .walks import find_graph_reuses, find_reuses
 
-__all__ = ["Budget", "BudgetSpent", "find_graph_reuses", "find_reuses"]
+__all__ = ["Budget", "BudgetSpent", "find_graph_reuses", "find_reuses", "is_attr_key"]

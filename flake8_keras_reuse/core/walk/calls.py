@@ -13,7 +13,7 @@ from .counting import Call, CallSite
 from .expressions import Expressions, on_self
 from .graphs import _is_sequential, _Method
 from .paths import Ctx, State
-from .values import SELF, Built, Env, Func, Slot
+from .values import SELF, Attr, Built, Env, Func, Slot
 
 
 class Calls(Expressions):
@@ -76,7 +76,7 @@ class Calls(Expressions):
             model = frozenset({self.book.sequential(callee.of)})
             return self._call_layer(args[0], node.args[0], state, ctx, None, model, listed=True)
         graphs, upstream = self._call_graphs(node, callee, args, kwargs)
-        if isinstance(callee, (Slot, Built)):
+        if isinstance(callee, (Slot, Built, Attr)):
             call = self._call_layer(callee, node, state, ctx, args_key(node, env), graphs)
             if call is not None and call[1] in self.track:
                 upstream |= {call}
@@ -101,7 +101,7 @@ class Calls(Expressions):
         wrapped = self._expr(node.args[0], env, state, ctx)
         for arg in node.args[1:] + [kw.value for kw in node.keywords]:
             self._expr(arg, env, state, ctx)
-        if isinstance(wrapped, (Slot, Built, Func)):
+        if isinstance(wrapped, (Slot, Built, Attr, Func)):
             return wrapped
         return None
 
@@ -132,10 +132,15 @@ class Calls(Expressions):
             return self.counter.count(
                 CallSite(value.name, site, args, shown=value.shown, graphs=graphs), state, ctx
             )
-        elif isinstance(value, Built) and graphs:
+        elif isinstance(value, (Built, Attr)) and graphs:
             # Named as written where it is used: `twice(x)` for a block a builder returned.
             written = site.func if isinstance(site, ast.Call) else site
-            shown = written.id if isinstance(written, ast.Name) else value.name
+            if isinstance(written, ast.Name):
+                shown = written.id
+            elif isinstance(written, ast.Attribute) and isinstance(written.value, ast.Name):
+                shown = f"{written.value.id}.{written.attr}"  # `self.critic`
+            else:
+                shown = value.shown if isinstance(value, Attr) else value.name
             return self.counter.count(
                 CallSite(value.key, site, args, shown=shown, graphs=graphs, listed=listed),
                 state,

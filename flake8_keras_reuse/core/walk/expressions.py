@@ -15,7 +15,7 @@ from .counting import Call, CallCounter
 from .graphs import GraphBook, _Method
 from .helpers import Frame, Summaries
 from .paths import Conditions, Ctx, Facts, State
-from .values import NONE, SELF, Built, Env, Func, Slot, Symbolic
+from .values import NONE, SELF, Built, Env, Func, Instance, Slot, Symbolic
 
 Handler = Callable[[Any, Env, State, Ctx], Any]
 
@@ -116,6 +116,8 @@ class Expressions:
         base = self._expr(node.value, env, state, ctx)
         if base == SELF:
             return self._self_attribute(node.attr, state, ctx, node)
+        if isinstance(base, Instance):
+            return self._instance_attribute(base, node.attr, env)
         if isinstance(base, Built) and node.attr == "add":
             return _Method(base)
         return None
@@ -182,6 +184,9 @@ class Expressions:
 
     def _self_attribute(self, name: str, state: State, ctx: Ctx, node: ast.expr) -> Any:
         return Slot(name, f"self.{name}")
+
+    def _instance_attribute(self, instance: Instance, name: str, env: Env) -> Any:
+        return None  # walks.GraphWalk: the attributes of a method's instance
 
 
 def on_self(node: ast.AST, env: Env) -> bool:

@@ -39,6 +39,47 @@ class Built:
         return ("built", self.node, self.instance)
 
 
+@dataclass(frozen=True)
+class Instance:
+    """The instance a method of a class (any class, Keras or not) runs on, in a graph body:
+    what `self` holds in `__init__` or a builder method that assembles functional models."""
+
+    owner: ast.ClassDef
+
+
+@dataclass(frozen=True)
+class Attr:
+    """`self.<name>` read in a graph body when the body did not assign it a known object: one
+    object from one assignment (`serial`) until the instance is handed to code that may rebind
+    it. Its class is what every assignment of the attribute in the class agrees on."""
+
+    owner: ast.ClassDef
+    name: str
+    serial: int
+
+    @property
+    def key(self) -> Tuple[str, ast.ClassDef, str, int]:
+        return ("attr", self.owner, self.name, self.serial)
+
+    @property
+    def shown(self) -> str:
+        return f"self.{self.name}"
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """What a graph body last assigned to an attribute (`self.x = ...`), and in which epoch
+    of the walk: a later epoch (a method of the instance ran since) may have rebound it."""
+
+    epoch: int
+    value: Any
+
+
+def is_attr_key(slot: Any) -> bool:
+    """Whether a graph reuse's slot is an attribute's (Attr.key) rather than a Built's."""
+    return isinstance(slot, tuple) and len(slot) == 4 and slot[0] == "attr"
+
+
 @dataclass(frozen=True, eq=False)
 class Func:
     """Something whose body runs when it is called: a method, a nested def or a lambda.

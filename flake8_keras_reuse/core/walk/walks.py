@@ -22,12 +22,20 @@ from typing import (
 
 from ...knowledge.keras_api import ENTRY_METHODS, GRAPH_INPUTS, GRAPH_MODELS, PROPERTY_DECORATORS
 from .. import footprints, owners
-from ..syntax import Function, class_like, instance_assignments, is_self_attr, terminal_name
+from ..syntax import (
+    Function,
+    class_like,
+    instance_assignments,
+    is_instance_method,
+    is_self_attr,
+    self_name,
+    terminal_name,
+)
 from .branches import Branches
 from .budget import Budget, BudgetSpent
 from .counting import Call
 from .paths import Conditions, Ctx, Facts, State
-from .values import SELF, Built, Func, Reuse, Slot, Symbolic
+from .values import SELF, Assigned, Attr, Built, Env, Func, Instance, Reuse, Slot, Symbolic
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -97,40 +105,46 @@ def find_graph_reuses(
     module_functions: Sequence[ast.AST] = (),
     budget: Optional[Budget] = None,
     conditions: Optional[Conditions] = None,
+    owners: Optional[Mapping[int, ast.ClassDef]] = None,
+    module_classes: Optional[Mapping[str, ast.ClassDef]] = None,
 ) -> List[Reuse]:
-    """Reuses of layers kept in local names of module or function bodies (functional API).
+    """Reuses of layers kept in local names of module or function bodies (functional API),
+    and in the attributes of a method's instance (`self.critic`).
 
     `module_functions` are the module's own functions, which a body may call as helpers; one
     walk serves every body, so each helper is summarised once per binding for the file. When
-    the budget runs out, the bodies walked in full keep their findings.
+    the budget runs out, the bodies walked in full keep their findings. `owners` maps id() of
+    a body that is a method to its class; `module_classes` are the file's classes by name.
     """
     # Two walks: the first finds the layers called more than once; the second (deterministic,
     # so its objects are the first's) tracks only their calls in what tensors descend from, so
     # a long graph does not copy every call into every tensor after it.
     conditions = conditions or Conditions()
-    candidates = _graph_walk(
-        scopes, module_functions, budget, frozenset(), conditions
-    ).counter.reuses
+    scopes = list(scopes)
+    context = (module_functions, budget, conditions, owners or {}, module_classes or {})
+    candidates = _graph_walk(scopes, frozenset(), *context).counter.reuses
     if not candidates:
         return []
     track = frozenset(reuse.slot for reuse in candidates.values())
-    walk = _graph_walk(scopes, module_functions, budget, track, conditions)
+    walk = _graph_walk(scopes, track, *context)
     verdicts = {key: walk.book.classify(reuse) for key, reuse in walk.counter.reuses.items()}
     return _sorted({key: reuse for key, reuse in verdicts.items() if reuse is not None})
 
 
 def _graph_walk(
     scopes: Iterable[ast.AST],
+    track: FrozenSet[Any],
     module_functions: Sequence[ast.AST],
     budget: Optional[Budget],
-    track: FrozenSet[Any],
     conditions: Conditions,
+    owners: Mapping[int, ast.ClassDef],
+    module_classes: Mapping[str, ast.ClassDef],
 ) -> GraphWalk:
-    walk = GraphWalk(track, budget=budget, conditions=conditions, module_functions=module_functions)
+    walk = GraphWalk(track, budget, conditions, module_functions, module_classes)
     for scope in scopes:
         done = dict(walk.counter.reuses)
         try:
-            walk.run_body(scope)
+            walk.run_body(scope, owners.get(id(scope)))
         except BudgetSpent:
             walk.counter.reuses = done
             break
@@ -214,22 +228,79 @@ class GraphWalk(Branches):
         budget: Optional[Budget] = None,
         conditions: Optional[Conditions] = None,
         module_functions: Sequence[ast.AST] = (),
+        module_classes: Optional[Mapping[str, ast.ClassDef]] = None,
     ) -> None:
         super().__init__(budget, conditions, module_functions)
         self.track = track
+        self.module_classes = dict(module_classes or {})
+        self.methods: AbstractSet[str] = frozenset()  # of the walked method's class
+        # Bumped when the instance's attributes may have been rebound (a method of it ran).
+        self.epoch = 0
 
-    def run_body(self, scope: Any) -> None:
+    def run_body(self, scope: Any, owner: Optional[ast.ClassDef] = None) -> None:
+        """Walk one body; `owner` is the class it is a method of (its instance's attributes
+        are objects of the walk: `self.critic` called on two tensors of one model)."""
         env = self._module_scope(self.module_functions).child()
+        self.methods = set()
         if isinstance(scope, FUNCTIONS):
             args = scope.args
             for a in args.posonlyargs + args.args + args.kwonlyargs:
                 self._set(env, a.arg, None)
+            if owner is not None and is_instance_method(scope):
+                self._set(env, str(self_name(scope)), Instance(owner))
+                self.methods = set(class_methods(owner, self.module_classes))
         self._block(
             scope.body, env, State(), Ctx(func=scope if hasattr(scope, "args") else None), []
         )
 
     def _facts(self, test: ast.expr, ctx: Ctx) -> Tuple[Facts, Facts]:
         return self.conditions.facts(test, ctx.func, graph=True)
+
+    # -- the instance of a method's class -------------------------------------------------
+    def _instance_attribute(self, instance: Instance, name: str, env: Env) -> Any:
+        """`self.<name>`: what this body assigned it, or one object per assignment; None for
+        a method (calling one may rebind any attribute: a new epoch) and inside a helper,
+        whose summary serves call sites with other histories."""
+        if len(self.frames) > 1:
+            return None
+        if name in self.methods:
+            self.epoch += 1
+            return None
+        assigned = env.get(f"self.{name}")
+        if isinstance(assigned, Assigned) and assigned.epoch == self.epoch:
+            return assigned.value
+        if assigned is not None and not isinstance(assigned, Assigned):
+            return None  # branches that assigned it differently
+        return self._fresh_attr(instance, name, env)
+
+    def _fresh_attr(self, instance: Instance, name: str, env: Env) -> Attr:
+        attr = Attr(instance.owner, name, next(self.instances))
+        self._set(env, f"self.{name}", Assigned(self.epoch, attr))
+        return attr
+
+    def _bind_target(
+        self,
+        target: ast.expr,
+        value: Any,
+        env: Env,
+        state: State,
+        ctx: Ctx,
+        exact: bool,
+        parts: Optional[List[Any]] = None,
+    ) -> None:
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and isinstance(env.get(target.value.id), Instance)
+            and len(self.frames) == 1
+        ):
+            instance = env.get(target.value.id)
+            if exact and isinstance(value, (Built, Attr)):
+                self._set(env, f"self.{target.attr}", Assigned(self.epoch, value))
+            else:  # whatever it was given (a builder's result): one object from here on
+                self._fresh_attr(instance, target.attr, env)
+            return
+        super()._bind_target(target, value, env, state, ctx, exact, parts)
 
     def _assigned(self, stmt: Any, targets: List[ast.expr], value: Any, ctx: Ctx) -> Any:
         if (
@@ -251,10 +322,16 @@ class GraphWalk(Branches):
         # (`L = Dense(20)`, then `L(x)`); only an unknown one is taken by its name.
         graphs: Optional[FrozenSet[Any]] = None
         upstream: FrozenSet[Call] = frozenset()
+        if any(isinstance(a, Instance) for a in itertools.chain(args, kwargs.values())):
+            self.epoch += 1  # the instance handed on: its attributes may be rebound
         name = terminal_name(node.func)
         if name in GRAPH_INPUTS:
             graphs = frozenset({self.book.new_graph(name == "placeholder")})
-        elif isinstance(callee, (Slot, Built, Func)) or not class_like(node.func):
+        elif self.methods and _super_init(node):
+            # A functional model built by its own class (`super().__init__(inputs, outputs)`
+            # in `__init__`, as backbones are): the model holds what its outputs descend from.
+            self.book.model(args, kwargs)
+        elif isinstance(callee, (Slot, Built, Attr, Func)) or not class_like(node.func):
             tensors = [a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Symbolic)]
             graphs = frozenset(g for a in tensors for g in a.graphs) or None
             upstream = frozenset(c for a in tensors for c in a.calls)
@@ -270,6 +347,17 @@ class GraphWalk(Branches):
             # (`return keras.Model(...)` from a builder makes a new model per call).
             return self._new_built(node, "", ctx)
         return self.book.tensor(graphs, upstream)
+
+
+def _super_init(node: ast.Call) -> bool:
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "__init__"
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+    )
 
 
 def _may_be_layer(func: ast.expr) -> bool:
