@@ -19,6 +19,8 @@ MODEL = "model"
 STATEFUL = frozenset({"stats", "weights", "table"})
 # Categories whose instance two owners would share (KR004): a model holds its layers' state.
 OWNED = STATEFUL | {MODEL}
+# A layer that holds another (TimeDistributed): its category is the held layer's.
+WRAPPER = "wrapper"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ def copies_layer_argument(qname: str) -> bool:
     return is_keras_name(qname) and entry is not None and entry["class"] in _COPIES
 
 
+def wrapper_name(name: Optional[str]) -> bool:
+    """Whether a class name is a Keras wrapper of another layer (TimeDistributed, Wrapper), in
+    some flavour: resolution then reads the layer it is given."""
+    entry = _LAYERS.get(name or "")
+    return entry is not None and entry["category"] == WRAPPER
+
+
 def flavour(qname: str) -> str:
     """Which Keras a qualified name comes from: tf_keras and tensorflow.python.keras are Keras 2;
     keras and tensorflow.keras are Keras 3 (TensorFlow's default since 2.16)."""
@@ -54,14 +63,15 @@ def harmless_name(name: Optional[str]) -> bool:
     """Whether a class name is a Keras layer whose reuse is never reported, in every flavour.
 
     A syntax-only shortcut that saves resolving `self.drop = Dropout(0.1)`; a user class of the
-    same name would only lose findings, never gain one.
+    same name would only lose findings, never gain one. A wrapper is as harmful as the layer
+    it holds, which only resolution reads.
     """
     entry = _LAYERS.get(name) if name is not None else None
     if entry is None:
         return False
     category = entry["category"]
     categories = category.values() if isinstance(category, dict) else [category]
-    return not any(c in OWNED for c in categories)
+    return not any(c in OWNED or c == WRAPPER for c in categories)
 
 
 def is_keras_name(qname: str) -> bool:

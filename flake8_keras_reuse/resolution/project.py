@@ -18,6 +18,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 from astroid import nodes
 
+from ..knowledge import catalog
+
 from ..knowledge.keras_api import NEVER_READ
 from .modules import locate, module_name, roots_for
 from .trees import rebuild, release, settle
@@ -46,8 +48,23 @@ def build(
     keep_all = walrus
     starts = sorted((n.lineno, n.col_offset) for n in asked)  # type: ignore[attr-defined]
     return rebuild(
-        tree, source, modname, path, package, lambda node: keep_all or _encloses(starts, node)
+        tree,
+        source,
+        modname,
+        path,
+        package,
+        lambda node: keep_all or _encloses(starts, node) or _wraps(node),
     )
+
+
+def _wraps(node: ast.expr) -> bool:
+    """A wrapper's construction (`TimeDistributed(Dense(1))`): what it holds is the layer it
+    is given, so its arguments are read."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return catalog.wrapper_name(name)
 
 
 def _encloses(starts: Sequence[Tuple[int, int]], node: ast.expr) -> bool:

@@ -85,8 +85,32 @@ class Resolver:
             callees = self.names.referents(node.func, depth + 1)
             if not callees:
                 return None
-            return all_or_none(self._constructed(callee, depth + 1) for callee in callees)
+            made = all_or_none(self._constructed(callee, depth + 1) for callee in callees)
+            if made and all(h.layer.category == catalog.WRAPPER for h in made):
+                return self._wrapping(node, made, depth + 1, owner)
+            return made
         return None
+
+    def _wrapping(
+        self, call: nodes.Call, wrappers: List[Held], depth: int, owner: Optional[nodes.ClassDef]
+    ) -> List[Held]:
+        """A Keras wrapper holds the layer it is given (`TimeDistributed(Dense(1))`), a copy of
+        it or the layer itself: calling the wrapper again shares that layer's variables. The
+        wrapper's category is the wrapped layer's, when that is known."""
+        given = call.args[0] if call.args else None
+        for keyword in call.keywords or ():
+            if keyword.arg == "layer":
+                given = keyword.value
+        inner = agree(self.instance_classes(given, depth, owner)) if given is not None else None
+        if inner is None or not (
+            inner.layer.category in CATEGORY_STRENGTH or inner.layer.category == catalog.MODEL
+        ):
+            return wrappers
+        # Named as one class, `TimeDistributed(Dense)`: what fails is the wrapper's to say.
+        return [
+            Held(name, catalog.LayerClass(name, inner.layer.category))
+            for name in sorted({f"{h.name}({inner.name})" for h in wrappers})
+        ]
 
     def _own_method(
         self, func: nodes.NodeNG, owner: Optional[nodes.ClassDef]
