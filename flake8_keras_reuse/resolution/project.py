@@ -19,7 +19,6 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from astroid import nodes
 
 from ..knowledge import catalog
-
 from ..knowledge.keras_api import NEVER_READ
 from .modules import locate, module_name, roots_for
 from .trees import rebuild, release, settle
