@@ -107,6 +107,7 @@ SPECS = {
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
     "identity/name_spelling.py": {},
+    "identity/builders_and_globals.py": {},
     "identity/wrappers.py": {"PerStep": {"inputs": [[2, 3, 8], [2, 3, 8]]}},
     "identity/instance_attributes.py": {"ResidualStages": {"inputs": [[2, 8]]}},
     "identity/borrowed_layers.py": {},

@@ -105,6 +105,13 @@ class Binding(Protocol):
 STATE = {"stats": "moving statistics", "weights": "weights", "table": "table", "model": "weights"}
 
 
+def through(helper: str) -> str:
+    """Where a call runs the layer from: " through build()", or nothing for a direct call."""
+    if not helper:
+        return ""
+    return " through a lambda" if helper == "<lambda>" else f" through {helper}()"
+
+
 def describe(finding: Finding) -> str:
     """The class as the user wrote it, with the Keras class it derives from when they differ."""
     cls, layer = str(finding.args["cls"]), str(finding.args["layer"])

@@ -12,7 +12,7 @@ from typing import Optional
 from ..findings import Finding, Related
 from ..knowledge.keras_api import what_fails
 from . import two_owners
-from .base import Held, Place, Reuse, Rule, describe
+from .base import Held, Place, Reuse, Rule, describe, through
 
 # Categories whose reuse is reported, and by which code. The categories are derived from real
 # Keras by tools/gen_catalog.py, which documents each.
@@ -75,12 +75,6 @@ def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
         end_line=reuse.end_line,
         end_col=reuse.end_col,
     )
-
-
-def through(helper: str) -> str:
-    if not helper:
-        return ""
-    return " through a lambda" if helper == "<lambda>" else f" through {helper}()"
 
 
 def message(finding: Finding, first: Place) -> str:

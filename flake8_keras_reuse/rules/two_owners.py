@@ -11,11 +11,11 @@ from typing import Any, Callable, Optional
 
 from ..findings import Finding, Related
 from ..knowledge.catalog import OWNED
-from .base import STATE, Binding, Held, Place, Reuse, Rule, describe
+from .base import STATE, Binding, Held, Place, Reuse, Rule, describe, through
 
 MESSAGES = {
     "separate": (
-        "'{name}' ({cls}) is {verb} here for a second model; its use {first:on} belongs "
+        "'{name}' ({cls}) is {verb} here{via} for a second model; its use {first:on} belongs "
         "to another model, and no model holds both. Both models share one instance and its "
         "{state}: give each model its own instance, or mark deliberate sharing with "
         "'# noqa: KR004'."
@@ -73,6 +73,7 @@ def second_model(reuse: Reuse, held: Held) -> Finding:
             "layer": held.layer.name,
             "category": held.layer.category,
             "verb": "listed" if reuse.listed else "called",
+            "via": reuse.via,
         },
         related=(Related(reuse.first_line),),
         end_line=reuse.end_line,
@@ -88,6 +89,7 @@ def message(finding: Finding, first: Place) -> str:
         first=first,
         owner=args.get("owner"),
         verb=args.get("verb"),
+        via=through(str(args.get("via", ""))),
         model=str(args["name"]).split(".")[0],
         state=STATE[str(args["category"])],
     )

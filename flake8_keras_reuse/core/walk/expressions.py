@@ -15,7 +15,7 @@ from .counting import Call, CallCounter
 from .graphs import GraphBook, _Method
 from .helpers import Frame, Summaries
 from .paths import Conditions, Ctx, Facts, State
-from .values import NONE, SELF, Built, Env, Func, Instance, Slot, Symbolic
+from .values import NONE, OBJECTS, SELF, Built, Env, Func, Instance, Parts, Slot, Symbolic
 
 Handler = Callable[[Any, Env, State, Ctx], Any]
 
@@ -57,6 +57,8 @@ class Expressions:
             ast.IfExp: self._if_exp,
             ast.BoolOp: self._bool_op,
             ast.NamedExpr: self._named,
+            ast.Tuple: self._sequence,
+            ast.List: self._sequence,
         }
 
     def _module_scope(self, module_functions: Any) -> Env:
@@ -152,6 +154,19 @@ class Expressions:
             self._expr(value, env, rest, ctx)
         state.merge([rest])
         return None
+
+    def _sequence(self, node: Any, env: Env, state: State, ctx: Ctx) -> Any:
+        """`(a, b)` / `[a, b]`: the objects it holds (Parts), when it holds any and no starred
+        part; else, as any expression, a tensor of the tensors in it."""
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            return self.book.tensor(*self._children(node, env, state, ctx))
+        values = [self._expr(e, env, state, ctx) for e in node.elts]
+        if any(isinstance(v, OBJECTS) for v in values):
+            return Parts(tuple(v if isinstance(v, OBJECTS) else None for v in values))
+        tensors = [v for v in values if isinstance(v, Symbolic)]
+        return self.book.tensor(
+            {g for t in tensors for g in t.graphs}, {c for t in tensors for c in t.calls}
+        )
 
     def _named(self, node: ast.NamedExpr, env: Env, state: State, ctx: Ctx) -> Any:
         value = self._expr(node.value, env, state, ctx)

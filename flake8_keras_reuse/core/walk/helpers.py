@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 from .counting import Call, CallSite
 from .graphs import _COPIES_PER_STEP, _rename_graphs
 from .paths import Ctx, Record, State, conflict, join
-from .values import SELF, Built, Env, Func, Symbolic
+from .values import SELF, Built, Env, Func, Parts, Symbolic
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -66,16 +66,20 @@ class Summaries:
         self.active: Set[Any] = set()
         self.depth = 0
         self.bindings: Dict[Func, int] = {}  # Func -> summaries made for it (MAX_BINDINGS)
+        self.free: Dict[ast.AST, Tuple[str, ...]] = {}  # a helper -> the outer names it reads
 
     def summary(self, func: Func, args: List[Any], kwargs: Dict[str, Any]) -> _Summary:
         params = _bind(func, args, kwargs)
         # A tensor argument is summarised as "a tensor of the caller's graphs", whichever they
-        # are: one summary serves every call, and apply() puts the caller's graphs in.
+        # are: one summary serves every call, and apply() puts the caller's graphs in. The
+        # names it reads from enclosing scopes are taken as bound now: a call after one of
+        # them is rebound (`layer = Dense(4)` again) gets a summary of its own.
         key = (
             func,
             tuple(
                 (name, _TENSOR if isinstance(value, Symbolic) else value) for name, value in params
             ),
+            self._outer_versions(func),
         )
         if key in self.memo:
             return self.memo[key]
@@ -99,6 +103,14 @@ class Summaries:
             self.walk.frames.pop()
         self.memo[key] = summary
         return summary
+
+    def _outer_versions(self, func: Func) -> Tuple[Any, ...]:
+        if func.env is None:
+            return ()
+        names = self.free.get(func.node)
+        if names is None:
+            names = self.free[func.node] = _free_names(func.node)
+        return tuple(func.env.get(("version", name)) for name in names)
 
     def _walk_body(self, func: Func, params: Tuple[Tuple[str, Any], ...], frame: Frame) -> _Summary:
         walk = self.walk
@@ -185,15 +197,23 @@ class Summaries:
         if site is not None:
             for construction in summary.made:  # layers the helper returns are made at this call
                 walk._made(construction, site)
-        value = summary.value
-        if isinstance(value, Built) and value.key in fresh:
-            return walk.objects[fresh[value.key]]
+        calls = {tag: value.calls for tag, value in given.items()}
         if site is not None:
-            calls = {tag: value.calls for tag, value in given.items()}
-            for model in summary.models:  # a model the helper builds holds its calls here
+            # A model the helper builds (and perhaps returns) holds its calls here.
+            for model in summary.models:
                 held = _rename_calls(model, calls, summary, fresh, site)
                 if held:  # one that holds only the helper's own objects was judged inside it
                     walk.frames[-1].models.append(held)
+        value = summary.value
+        if isinstance(value, Built) and value.key in fresh:
+            return walk.objects[fresh[value.key]]
+        if isinstance(value, Parts):  # the objects it returns, made anew at this call
+            return Parts(
+                tuple(
+                    walk.objects[fresh[v.key]] if isinstance(v, Built) and v.key in fresh else v
+                    for v in value.items
+                )
+            )
         if isinstance(value, Symbolic):
             walk.budget.spend(len(value.calls) // _COPIES_PER_STEP)
             if site is None:
@@ -221,6 +241,19 @@ class Summaries:
         for linked in summary.links:
             self.walk.book.link(_rename_graphs(linked, graphs))
         return fresh, graphs
+
+
+def _free_names(node: ast.AST) -> Tuple[str, ...]:
+    """The names a helper reads and never binds itself (its nested defs included): what it
+    takes from enclosing scopes when it runs."""
+    loaded: Set[str] = set()
+    bound: Set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            (loaded if isinstance(sub.ctx, ast.Load) else bound).add(sub.id)
+        elif isinstance(sub, ast.arg):
+            bound.add(sub.arg)
+    return tuple(sorted(loaded - bound))
 
 
 def _bind(func: Func, args: List[Any], kwargs: Dict[str, Any]) -> Tuple[Tuple[str, Any], ...]:
@@ -278,7 +311,8 @@ def _escaping(
     it ever made). Graphs the helper starts are kept when its records or its value name them;
     its joins only between graphs kept or from outside."""
     made_here = {b.key: b for b in allocated}
-    returned = {value.key} if isinstance(value, Built) and value.key in made_here else set()
+    values = value.items if isinstance(value, Parts) else (value,)
+    returned = {v.key for v in values if isinstance(v, Built) and v.key in made_here}
     calls = {
         slot: records
         for slot, records in calls.items()
@@ -295,7 +329,7 @@ def _escaping(
         calls,
         value,
         made,
-        tuple(made_here[k] for k in returned),
+        tuple(b for b in allocated if b.key in returned),  # in the order they were made
         tuple(started & named),
         kept_links,
     )

@@ -28,7 +28,7 @@ from .calls import Calls
 from .expressions import on_self
 from .helpers import Summaries
 from .paths import Ctx, State
-from .values import Env, Func, Symbolic
+from .values import Env, Func, Parts, Symbolic
 
 # What a statement leaves: the state falling through (None when it does not), and the states
 # of the paths that returned inside it.
@@ -71,7 +71,16 @@ class Interpreter(Calls):
         if isinstance(target, ast.Name):
             self._set(env, target.id, value if exact else None)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            # `a, b = x, y` binds pairwise; the parts of a symbolic result are symbolic.
+            # `a, b = x, y` binds pairwise; the parts of a symbolic result are symbolic; so do
+            # the objects a builder returns (`enc0, enc1 = build_encoders()`).
+            if (
+                isinstance(value, Parts)
+                and exact
+                and not parts
+                and len(value.items) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in target.elts)
+            ):
+                parts = list(value.items)
             for i, elt in enumerate(target.elts):
                 part = (
                     parts[i]

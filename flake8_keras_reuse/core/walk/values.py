@@ -93,6 +93,18 @@ class Func:
     self_bound: bool = False  # a method reached through self: its first parameter is self
 
 
+@dataclass(frozen=True)
+class Parts:
+    """A tuple or list literal holding objects (`return encoder, decoder` from a builder):
+    unpacked by an assignment, each target gets its object. Tensors in it are left unknown
+    (a list of tensors stands for all of them, as a tensor)."""
+
+    items: Tuple[Any, ...]
+
+
+OBJECTS = (Slot, Built, Attr, Func)  # the values that are objects a call may run
+
+
 SELF = "self"  # the value of the instance itself
 NONE = "None"  # a local name known to hold None (`key_value = None`): its branches are known
 

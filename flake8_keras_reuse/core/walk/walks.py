@@ -240,7 +240,10 @@ class GraphWalk(Branches):
     def run_body(self, scope: Any, owner: Optional[ast.ClassDef] = None) -> None:
         """Walk one body; `owner` is the class it is a method of (its instance's attributes
         are objects of the walk: `self.critic` called on two tensors of one model)."""
-        env = self._module_scope(self.module_functions).child()
+        module = self._module_scope(self.module_functions)
+        # The module's own names live where its functions look them up when they run (late
+        # binding): a function called twice sees the module's instance both times.
+        env = module if isinstance(scope, ast.Module) else module.child()
         self.methods = set()
         if isinstance(scope, FUNCTIONS):
             args = scope.args
