@@ -45,6 +45,11 @@ SPECS = {
         "ManualUnroll": {"init": {"units": 4}, "inputs": [[2, 4, 3], [[2, 4], [2, 4]]]},
         "Recompute": {"inputs": [[2, 8]]},
     },
+    "subclass/placeholders_and_bases.py": {
+        "Attention": {"inputs": [[2, 8]]},
+        "Placeholder": {"inputs": [[2, 8]]},
+        "PlaceholderOnly": {"inputs": [[2, 8]]},
+    },
     "subclass/loops.py": {
         "Tower": {"inputs": [IMG]},
         "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},

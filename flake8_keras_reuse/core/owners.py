@@ -279,8 +279,18 @@ def attributes_always(assigns: Iterable[Assignment], holds: Callable[[ast.expr],
 
 
 def repeated_attributes(assigns: Iterable[Assignment]) -> Set[str]:
-    """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`."""
-    return attributes_always(assigns, lambda value: _repeated_list(value) is not None)
+    """Attributes holding one instance in several slots: `self.norms = [Norm()] * n`, also
+    after a `None` placeholder (`self.norms = None`, then the list under a condition): a call
+    through a slot runs only when it holds the list."""
+    assigns = list(assigns)
+    repeated_or_none = attributes_always(
+        assigns, lambda value: _is_none(value) or _repeated_list(value) is not None
+    )
+    return repeated_or_none - attributes_always(assigns, _is_none)
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _repeated_list(node: ast.AST) -> Optional[ast.Call]:

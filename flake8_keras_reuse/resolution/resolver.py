@@ -237,7 +237,7 @@ class Resolver:
             return False
         seen.add(id(classdef))
         result = False
-        for base in classdef.bases:
+        for base in _base_choices(classdef.bases):
             for ref in self.names.referents(base) or ():
                 if isinstance(ref, str):
                     result = catalog.is_keras_base(ref) or ref in self.extra
@@ -377,6 +377,18 @@ def _creates_variables(cls: nodes.ClassDef) -> bool:
             ):
                 return True
     return False
+
+
+def _base_choices(bases: List[nodes.NodeNG]) -> Iterator[nodes.NodeNG]:
+    """The bases as written, with each branch of a conditional base (`object if debug else
+    Layer`): the class is a Keras class when any branch makes it one."""
+    todo = list(reversed(bases))
+    while todo:
+        base = todo.pop()
+        if isinstance(base, nodes.IfExp):
+            todo.extend((base.orelse, base.body))
+        else:
+            yield base
 
 
 def _first_arg(method: nodes.FunctionDef) -> Optional[str]:
