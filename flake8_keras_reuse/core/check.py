@@ -92,7 +92,7 @@ def check(
     from ..resolution import Resolution  # astroid, only for files with candidates
 
     with Resolution(
-        tree, source, filename, settings.layers, _asked(class_work, scope_work), facts.walrus
+        tree, source, filename, settings.layers, _asked(tree, class_work, scope_work), facts.walrus
     ) as resolution:
         return _decide(resolution, class_work, scope_work)
 
@@ -131,9 +131,19 @@ def _decide(
     return [found[key] for key in sorted(found)]
 
 
-def _asked(class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]) -> List[ast.AST]:
+def _asked(
+    tree: ast.Module, class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]
+) -> List[ast.AST]:
     """The calls `_decide` will ask about (attributes are read from their assignments)."""
     asked: List[ast.AST] = [call for _, _, constructions in class_work for call in constructions]
+    # What a class's constructor is given may be what its attributes hold: the arguments of
+    # its call sites are read (resolver.Resolver._passed), so they are kept in the tree.
+    reused = {classdef.name for classdef, reuses, _ in class_work if reuses}
+    if reused:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and terminal_name(node.func) in reused:
+                asked.extend(node.args)
+                asked.extend(k.value for k in node.keywords)
     for reuses, bound in scope_work:
         asked.extend(reuse.slot[1] for reuse in reuses if not walk.is_attr_key(reuse.slot))
         for binding in bound:

@@ -40,6 +40,8 @@ class Resolver:
             int, Optional[catalog.LayerClass]
         ] = {}  # id(ClassDef) -> composite()
         self._composing: Set[int] = set()
+        # id(module) -> callee name -> the calls of that name in the module (_calls_of)
+        self._module_calls: Dict[int, Dict[str, List[nodes.Call]]] = {}
 
     # -- what class an object is -----------------------------------------------------------
     def instance_classes(
@@ -72,9 +74,16 @@ class Resolver:
             bindings = lookup(node)
             if bindings is None:
                 return None
-            values = [
-                assigned_value(b) if isinstance(b, nodes.AssignName) else None for b in bindings
-            ]
+            values: List[Optional[nodes.NodeNG]] = []
+            for binding in bindings:
+                if isinstance(binding, nodes.AssignName) and isinstance(
+                    binding.parent, nodes.Arguments
+                ):
+                    values.extend(self._passed(binding) or [None])
+                elif isinstance(binding, nodes.AssignName):
+                    values.append(assigned_value(binding))
+                else:
+                    values.append(None)
             if not values or None in values:
                 return None
             return all_or_none(self.instance_classes(value, depth + 1, owner) for value in values)
@@ -110,6 +119,69 @@ class Resolver:
         return [
             Held(name, catalog.LayerClass(name, inner.layer.category))
             for name in sorted({f"{h.name}({inner.name})" for h in wrappers})
+        ]
+
+    def _passed(self, param: nodes.AssignName) -> Optional[List[nodes.NodeNG]]:
+        """What every call in the file passes for a parameter of a class's `__init__` (or of
+        a module function): `Siamese(make_encoder())` gives `encoder` its value inside. None
+        when some call site does not say (a starred argument, the parameter left to its
+        default), when there is none, or when a subclass may call the constructor itself."""
+        arguments = param.parent
+        func = arguments.parent
+        if not isinstance(func, nodes.FunctionDef) or func.decorators is not None:
+            return None
+        positional = [a.name for a in (arguments.posonlyargs or []) + (arguments.args or [])]
+        keyword_only = [a.name for a in arguments.kwonlyargs or []]
+        if isinstance(func.parent, nodes.ClassDef):
+            if func.name != "__init__":
+                return None
+            target: nodes.NodeNG = func.parent
+            positional = positional[1:]
+        elif isinstance(func.parent, nodes.Module):
+            target = func
+        else:
+            return None
+        if param.name not in positional and param.name not in keyword_only:
+            return None
+        index = positional.index(param.name) if param.name in positional else None
+        sites = self._calls_of(target)
+        if sites is None:
+            return None
+        values = []
+        for call in sites:
+            given = [k.value for k in call.keywords or () if k.arg == param.name]
+            if any(k.arg is None for k in call.keywords or ()) or any(
+                isinstance(a, nodes.Starred) for a in call.args
+            ):
+                return None
+            if not given and index is not None and index < len(call.args):
+                given = [call.args[index]]
+            if not given:
+                return None
+            values.append(given[0])
+        return values or None
+
+    def _calls_of(self, target: nodes.NodeNG) -> Optional[List[nodes.Call]]:
+        """The calls in the target's module that run it (by its name, then resolved); None
+        when a class of the module derives from it (its constructor may be called by
+        `super().__init__(...)` with anything)."""
+        module = target.root()
+        calls = self._module_calls.get(id(module))
+        if calls is None:
+            calls = self._module_calls[id(module)] = {}
+            for call in module.nodes_of_class(nodes.Call):
+                func = call.func
+                name = getattr(func, "name", None) or getattr(func, "attrname", None)
+                if name:
+                    calls.setdefault(name, []).append(call)
+        if isinstance(target, nodes.ClassDef):
+            for cls in module.nodes_of_class(nodes.ClassDef):
+                if cls is not target and target in self._project_mro(cls):
+                    return None
+        return [
+            call
+            for call in calls.get(target.name, ())
+            if any(ref is target for ref in self.names.referents(call.func) or ())
         ]
 
     def _own_method(
