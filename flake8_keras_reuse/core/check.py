@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 from ..findings import Finding, Settings
 from ..knowledge import catalog
-from ..rules import built_in_call, reused_layer, text, two_owners
+from ..rules import built_in_call, merge, reused_layer, text, two_owners
 from . import owners, walk
 from .index import FileFacts, index, self_param
 from .syntax import Assignment, instance_assignments, terminal_name
@@ -128,7 +128,7 @@ def _decide(
                     binding, resolution.held_by_call(binding.instance), resolution.keeps_argument
                 )
             )
-    return [found[key] for key in sorted(found)]
+    return merge(list(found.values()))
 
 
 def _asked(

@@ -88,6 +88,7 @@ class CallCounter:
             listed=call.listed,
             graphs=(call.graphs, tuple(r.graphs for r in earlier)),
             calls=(here, tuple((id(r.site), call.slot) for r in earlier)),
+            earlier_lines=tuple(r.site.lineno for r in earlier),
             end_line=getattr(site, "end_lineno", None),
             end_col=getattr(site, "end_col_offset", None),
         )

@@ -126,10 +126,15 @@ class GraphBook:
         if not models:  # no model built in this file: its graphs are the best evidence
             return self._by_graphs(reuse, owners=False)
         here = self._as_held(here)
-        earlier = set().union(*(self._as_held(e) for e in earlier))
+        each = [self._as_held(e) for e in earlier]
         holding = [m for m in models if here & m]
-        if any(earlier & m for m in holding) or (reuse.in_loop and holding):
+        for held, line in zip(each, reuse.earlier_lines):
+            if any(held & m for m in holding):
+                # "first called on line N" names the first call in the same model.
+                return dataclasses.replace(reuse, first_line=line)
+        if reuse.in_loop and holding:
             return reuse
+        earlier = set().union(*each)
         if holding and any(earlier & m for m in models):
             return dataclasses.replace(reuse, separate=True)
         if self._in_session_graph(reuse):

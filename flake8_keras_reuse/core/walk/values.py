@@ -140,6 +140,7 @@ class Reuse:
     # (graphs here, graphs of earlier calls), and (this call, the earlier calls), in a graph
     graphs: Tuple[Any, ...] = field(default=(), compare=False)
     calls: Tuple[Any, ...] = field(default=(), compare=False)
+    earlier_lines: Tuple[int, ...] = field(default=(), compare=False)  # of calls[1], in order
     end_line: Optional[int] = field(default=None, compare=False)  # where the call site ends
     end_col: Optional[int] = field(default=None, compare=False)
 
