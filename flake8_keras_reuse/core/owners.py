@@ -104,6 +104,8 @@ class _Owners:
             for sub in own
             if isinstance(sub, ast.Call) and _callee_name(sub) == SEQUENTIAL and sub.args
         }
+        if isinstance(node, ast.For):
+            self.layers_added(node, built)
         for sub in own:
             one = _repeated_list(sub)
             if one is not None:
@@ -114,6 +116,10 @@ class _Owners:
             elif isinstance(sub, ast.Call) and _callee_name(sub)[:1].isupper():
                 self.borrowed_layers(sub, built)
                 self.constructor_arguments(sub, built)
+            elif isinstance(sub, ast.Call) and _callee_name(sub) == "add" and sub.args:
+                model = _layers_of(sub.args[0])  # `model_b.add(model_a.layers[3])`
+                if model in built:
+                    self._borrow(sub, built[model], model, sub)
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -179,18 +185,40 @@ class _Owners:
         """`Sequential(model_a.layers[:-1])`: model_a keeps those layers too."""
         model = _layers_of(sub.args[0]) if _callee_name(sub) == SEQUENTIAL and sub.args else None
         if model in built:
-            self.found.append(
-                Binding(
-                    sub.lineno,
-                    sub.col_offset,
-                    built[model],
-                    f"{model}.layers",
-                    "Sequential(...)",
-                    built[model].lineno,
-                    sub,
-                    borrows_layers=True,
-                )
+            self._borrow(sub, built[model], model, sub)
+
+    def layers_added(self, loop: ast.For, built: Built) -> None:
+        """`for layer in model_a.layers: model_b.add(layer)`: model_b is given model_a's
+        layers one by one; model_a keeps them too."""
+        model = _layers_of(loop.iter)
+        if model not in built or not isinstance(loop.target, ast.Name):
+            return
+        name = loop.target.id
+        for stmt in loop.body:
+            for sub in _own_nodes(stmt) if not isinstance(stmt, ast.For) else ():
+                if (
+                    isinstance(sub, ast.Call)
+                    and _callee_name(sub) == "add"
+                    and len(sub.args) == 1
+                    and isinstance(sub.args[0], ast.Name)
+                    and sub.args[0].id == name
+                ):
+                    self._borrow(sub, built[model], model, sub)
+
+    def _borrow(self, at: ast.Call, model: ast.Call, name: str, owner: ast.Call) -> None:
+        """A second model given the layers of the model `model` constructs, at `at`."""
+        self.found.append(
+            Binding(
+                at.lineno,
+                at.col_offset,
+                model,
+                f"{name}.layers",
+                f"{ast.unparse(at.func)}(...)" if _callee_name(at) == "add" else "Sequential(...)",
+                model.lineno,
+                None if _callee_name(at) == "add" else owner,
+                borrows_layers=True,
             )
+        )
 
     def constructor_arguments(self, sub: ast.Call, built: Built) -> None:
         """A local construction handed to a class-like call: `Branch(norm)` owns it."""
