@@ -86,7 +86,16 @@ class Names:
     def _bindings(
         self, name: str, bindings: Sequence[nodes.NodeNG], depth: int
     ) -> Optional[List[Referent]]:
-        return all_or_none(self._binding(name, binding, depth + 1) for binding in bindings)
+        """What a name refers to on every path that binds it. Alternatives of which some are
+        Keras (`if backend == "tf": from tensorflow.keras import layers`, `else:` a shim of the
+        project's own) are taken on their Keras paths: the code is Keras code there."""
+        if len(bindings) == 1:
+            return self._binding(name, bindings[0], depth + 1)
+        found = [self._binding(name, binding, depth + 1) for binding in bindings]
+        keras = [refs for refs in found if refs and all(_is_keras_referent(r) for r in refs)]
+        if keras and len(keras) < len(found):
+            return [ref for refs in keras for ref in refs]
+        return all_or_none(found)
 
     def _binding(self, name: str, binding: nodes.NodeNG, depth: int) -> Optional[List[Referent]]:
         if isinstance(binding, nodes.Import):
@@ -133,7 +142,25 @@ class Names:
             # `pkg.sub` where sub is a submodule that the package does not import itself.
             sub = self.project.load(f"{module.name}.{name}")
             return [sub] if sub is not None else None
-        return self._bindings(name, bindings[-1:], depth)
+        return self._bindings(name, _reaching_end(module, bindings), depth)
+
+
+def _reaching_end(module: nodes.Module, bindings: Sequence[nodes.NodeNG]) -> List[nodes.NodeNG]:
+    """The bindings of a module-level name that may hold at the module's end: the last one
+    made at the top level, and every later one made under an `if` or `try` (alternatives,
+    such as a backend chosen by an environment variable)."""
+    reaching: List[nodes.NodeNG] = []
+    for binding in bindings:
+        statement = binding.statement() if hasattr(binding, "statement") else binding
+        if statement.parent is module:
+            reaching = [binding]
+        else:
+            reaching.append(binding)
+    return reaching
+
+
+def _is_keras_referent(ref: Referent) -> bool:
+    return isinstance(ref, str) and catalog.is_keras_name(ref)
 
 
 def lookup(name: nodes.Name) -> Optional[List[nodes.NodeNG]]:
