@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ...knowledge.keras_api import KEEPING_METHODS, SEQUENTIAL
 from ..syntax import terminal_name
@@ -22,6 +22,7 @@ class Calls(Expressions):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # Expressions' own arguments
         super().__init__(*args, **kwargs)
         self._exprs[ast.Call] = self._call
+        self._track_nodes: Optional[Set[int]] = None  # id() of tracked constructions
 
     def _call_graphs(
         self, node: ast.Call, callee: Any, args: List[Any], kwargs: Dict[str, Any]
@@ -78,7 +79,7 @@ class Calls(Expressions):
         graphs, upstream = self._call_graphs(node, callee, args, kwargs)
         if isinstance(callee, (Slot, Built, Attr)):
             call = self._call_layer(callee, node, state, ctx, args_key(node, env), graphs)
-            if call is not None and call[1] in self.track:
+            if call is not None and self._tracked(call[1]):
                 upstream |= {call}
         elif isinstance(callee, Func):
             return self.summaries.apply(
@@ -87,6 +88,20 @@ class Calls(Expressions):
         elif callee is None:
             return self._unknown_call(node, ctx, graphs, upstream)
         return self.book.tensor(graphs, upstream)
+
+    def _tracked(self, key: Any) -> bool:
+        """Whether tensors remember the calls of this object: a candidate of the first walk,
+        or, inside a helper, the helper's own making of one (its summary is in the helper's
+        terms; each call site makes it anew, as the candidate the first walk found)."""
+        if key in self.track:
+            return True
+        if len(self.frames) == 1 or not (isinstance(key, tuple) and key[0] == "built"):
+            return False
+        if self._track_nodes is None:
+            self._track_nodes = {
+                id(k[1]) for k in self.track if isinstance(k, tuple) and k[0] == "built"
+            }
+        return id(key[1]) in self._track_nodes
 
     def _keep(self, node: ast.Call) -> None:
         """`self.blocks.append(Dense(4))`: built once and kept, like `self.x = Dense(4)`."""

@@ -156,13 +156,13 @@ class Expressions:
         return None
 
     def _sequence(self, node: Any, env: Env, state: State, ctx: Ctx) -> Any:
-        """`(a, b)` / `[a, b]`: the objects it holds (Parts), when it holds any and no starred
-        part; else, as any expression, a tensor of the tensors in it."""
+        """`(a, b)` / `[a, b]`: the objects and tensors it holds (Parts), when it holds some
+        object and no starred part; else, as any expression, a tensor of the tensors in it."""
         if any(isinstance(e, ast.Starred) for e in node.elts):
             return self.book.tensor(*self._children(node, env, state, ctx))
         values = [self._expr(e, env, state, ctx) for e in node.elts]
         if any(isinstance(v, OBJECTS) for v in values):
-            return Parts(tuple(v if isinstance(v, OBJECTS) else None for v in values))
+            return Parts(tuple(v if isinstance(v, (*OBJECTS, Symbolic)) else None for v in values))
         tensors = [v for v in values if isinstance(v, Symbolic)]
         return self.book.tensor(
             {g for t in tensors for g in t.graphs}, {c for t in tensors for c in t.calls}

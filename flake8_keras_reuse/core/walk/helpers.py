@@ -205,15 +205,26 @@ class Summaries:
                 if held:  # one that holds only the helper's own objects was judged inside it
                     walk.frames[-1].models.append(held)
         value = summary.value
+        if isinstance(value, Parts):  # `return x, layer`: each part as if returned alone
+            return Parts(
+                tuple(self._returned(v, summary, fresh, graphs, calls, site) for v in value.items)
+            )
+        return self._returned(value, summary, fresh, graphs, calls, site)
+
+    def _returned(
+        self,
+        value: Any,
+        summary: _Summary,
+        fresh: Dict[Any, Any],
+        graphs: Dict[Any, Any],
+        calls: Dict[Any, Any],
+        site: Optional[ast.expr],
+    ) -> Any:
+        """What the helper returns, at this call: an object it made is the one made anew here,
+        a tensor is of the caller's graphs and holds the calls as the caller sees them."""
+        walk = self.walk
         if isinstance(value, Built) and value.key in fresh:
             return walk.objects[fresh[value.key]]
-        if isinstance(value, Parts):  # the objects it returns, made anew at this call
-            return Parts(
-                tuple(
-                    walk.objects[fresh[v.key]] if isinstance(v, Built) and v.key in fresh else v
-                    for v in value.items
-                )
-            )
         if isinstance(value, Symbolic):
             walk.budget.spend(len(value.calls) // _COPIES_PER_STEP)
             if site is None:
@@ -320,8 +331,9 @@ def _escaping(
     }
     started = set(new_graphs)
     named = {g for records in calls.values() for r in records for g in (r.graphs or ())}
-    if isinstance(value, Symbolic):
-        named |= value.graphs
+    for part in values:
+        if isinstance(part, Symbolic):
+            named |= part.graphs
     kept_links = _components(links, lambda g: g in named or g not in started)
     for linked in kept_links:
         named |= linked

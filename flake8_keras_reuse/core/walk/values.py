@@ -95,9 +95,9 @@ class Func:
 
 @dataclass(frozen=True)
 class Parts:
-    """A tuple or list literal holding objects (`return encoder, decoder` from a builder):
-    unpacked by an assignment, each target gets its object. Tensors in it are left unknown
-    (a list of tensors stands for all of them, as a tensor)."""
+    """A tuple or list literal holding objects (`return encoder, decoder` from a builder, or
+    `return layer(x), layer`): unpacked by an assignment, each target gets its part. One that
+    holds only tensors is a tensor instead (a list of tensors stands for all of them)."""
 
     items: Tuple[Any, ...]
 
