@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Finding, Settings
@@ -92,7 +93,12 @@ def check(
     from ..resolution import Resolution  # astroid, only for files with candidates
 
     with Resolution(
-        tree, source, filename, settings.layers, _asked(tree, class_work, scope_work), facts.walrus
+        tree,
+        source,
+        filename,
+        settings.layers,
+        _asked(tree, source, class_work, scope_work),
+        facts.walrus,
     ) as resolution:
         return _decide(resolution, class_work, scope_work)
 
@@ -132,13 +138,20 @@ def _decide(
 
 
 def _asked(
-    tree: ast.Module, class_work: Iterable[ClassWork], scope_work: Iterable[ScopeWork]
+    tree: ast.Module,
+    source: str,
+    class_work: Iterable[ClassWork],
+    scope_work: Iterable[ScopeWork],
 ) -> List[ast.AST]:
     """The calls `_decide` will ask about (attributes are read from their assignments)."""
     asked: List[ast.AST] = [call for _, _, constructions in class_work for call in constructions]
     # What a class's constructor is given may be what its attributes hold: the arguments of
     # its call sites are read (resolver.Resolver._passed), so they are kept in the tree.
-    reused = {classdef.name for classdef, reuses, _ in class_work if reuses}
+    reused = {
+        classdef.name
+        for classdef, reuses, _ in class_work
+        if reuses and _constructed_in(classdef.name, source)
+    }
     if reused:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and terminal_name(node.func) in reused:
@@ -151,6 +164,15 @@ def _asked(
             if binding.owner_class is not None:
                 asked.append(binding.owner_class)
     return asked
+
+
+def _constructed_in(name: str, source: str) -> bool:
+    """Whether the text calls a class by its name anywhere but its own `class` line: most
+    classes are constructed in other files, and then no call site is worth a walk."""
+    for match in re.finditer(rf"(?<!\w){re.escape(name)}\s*\(", source):
+        if not source[max(0, match.start() - 6) : match.start()].endswith("class "):
+            return True
+    return False
 
 
 def _graph_held(resolution: Resolution, slot: Any) -> Any:

@@ -42,6 +42,7 @@ class Resolver:
         self._composing: Set[int] = set()
         # id(module) -> callee name -> the calls of that name in the module (_calls_of)
         self._module_calls: Dict[int, Dict[str, List[nodes.Call]]] = {}
+        self._sites: Dict[int, Optional[List[nodes.Call]]] = {}  # id(target) -> _calls_of
 
     # -- what class an object is -----------------------------------------------------------
     def instance_classes(
@@ -165,6 +166,8 @@ class Resolver:
         """The calls in the target's module that run it (by its name, then resolved); None
         when a class of the module derives from it (its constructor may be called by
         `super().__init__(...)` with anything)."""
+        if id(target) in self._sites:
+            return self._sites[id(target)]
         module = target.root()
         calls = self._module_calls.get(id(module))
         if calls is None:
@@ -174,15 +177,18 @@ class Resolver:
                 name = getattr(func, "name", None) or getattr(func, "attrname", None)
                 if name:
                     calls.setdefault(name, []).append(call)
-        if isinstance(target, nodes.ClassDef):
-            for cls in module.nodes_of_class(nodes.ClassDef):
-                if cls is not target and target in self._project_mro(cls):
-                    return None
-        return [
+        found: Optional[List[nodes.Call]] = [
             call
             for call in calls.get(target.name, ())
             if any(ref is target for ref in self.names.referents(call.func) or ())
         ]
+        if found and isinstance(target, nodes.ClassDef):
+            for cls in module.nodes_of_class(nodes.ClassDef):
+                if cls is not target and target in self._project_mro(cls):
+                    found = None
+                    break
+        self._sites[id(target)] = found
+        return found
 
     def _own_method(
         self, func: nodes.NodeNG, owner: Optional[nodes.ClassDef]

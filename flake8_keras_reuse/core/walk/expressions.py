@@ -40,6 +40,7 @@ class Expressions:
         self.returned: Set[int] = set()  # calls that are a `return` value: their caller decides
         self.budget = budget if budget is not None else Budget(0)
         self.module_env: Optional[Env] = None
+        self.module_names_bound = False  # a module body was walked in module_env (GraphWalk)
         self.module_functions = module_functions
         self.counter = CallCounter(composites)
         self.instances = itertools.count(1)  # Built objects and graphs, one id each

@@ -105,7 +105,9 @@ class Summaries:
         return summary
 
     def _outer_versions(self, func: Func) -> Tuple[Any, ...]:
-        if func.env is None:
+        # Only a walk of a module body binds names its functions read (walks.GraphWalk); a
+        # method's scope holds the module's functions alone, which are never rebound.
+        if func.env is None or not self.walk.module_names_bound:
             return ()
         names = self.free.get(func.node)
         if names is None:

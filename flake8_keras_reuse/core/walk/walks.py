@@ -244,6 +244,7 @@ class GraphWalk(Branches):
         # The module's own names live where its functions look them up when they run (late
         # binding): a function called twice sees the module's instance both times.
         env = module if isinstance(scope, ast.Module) else module.child()
+        self.module_names_bound |= env is module
         self.methods = set()
         if isinstance(scope, FUNCTIONS):
             args = scope.args
@@ -325,7 +326,9 @@ class GraphWalk(Branches):
         # (`L = Dense(20)`, then `L(x)`); only an unknown one is taken by its name.
         graphs: Optional[FrozenSet[Any]] = None
         upstream: FrozenSet[Call] = frozenset()
-        if any(isinstance(a, Instance) for a in itertools.chain(args, kwargs.values())):
+        if self.methods and any(
+            isinstance(a, Instance) for a in itertools.chain(args, kwargs.values())
+        ):
             self.epoch += 1  # the instance handed on: its attributes may be rebound
         name = terminal_name(node.func)
         if name in GRAPH_INPUTS:
