@@ -90,8 +90,14 @@ class Interpreter(Calls):
                 self._bind_target(elt, part, env, state, ctx, exact=part is not None)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, env, state, ctx, exact=False)
-        else:
+        elif not (
+            isinstance(target, ast.Attribute) and self._bind_attribute(target, value, env, exact)
+        ):
             self._children(target, env, state, ctx)
+
+    def _bind_attribute(self, target: ast.Attribute, value: Any, env: Env, exact: bool) -> bool:
+        """Bind `obj.attr = value` when the walk tracks obj's attributes (walks.GraphWalk)."""
+        return False
 
     def _comprehension(self, node: Any, env: Env, state: State, ctx: Ctx) -> Any:
         inner = env.child()

@@ -282,29 +282,16 @@ class GraphWalk(Branches):
         self._set(env, f"self.{name}", Assigned(self.epoch, attr))
         return attr
 
-    def _bind_target(
-        self,
-        target: ast.expr,
-        value: Any,
-        env: Env,
-        state: State,
-        ctx: Ctx,
-        exact: bool,
-        parts: Optional[List[Any]] = None,
-    ) -> None:
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and isinstance(env.get(target.value.id), Instance)
-            and len(self.frames) == 1
-        ):
-            instance = env.get(target.value.id)
-            if exact and isinstance(value, (Built, Attr)):
-                self._set(env, f"self.{target.attr}", Assigned(self.epoch, value))
-            else:  # whatever it was given (a builder's result): one object from here on
-                self._fresh_attr(instance, target.attr, env)
-            return
-        super()._bind_target(target, value, env, state, ctx, exact, parts)
+    def _bind_attribute(self, target: ast.Attribute, value: Any, env: Env, exact: bool) -> bool:
+        """`self.x = value` in a method: the attribute holds that object from here on."""
+        instance = env.get(target.value.id) if isinstance(target.value, ast.Name) else None
+        if not isinstance(instance, Instance) or len(self.frames) > 1:
+            return False
+        if exact and isinstance(value, (Built, Attr)):
+            self._set(env, f"self.{target.attr}", Assigned(self.epoch, value))
+        else:  # whatever it was given (a builder's result): one object from here on
+            self._fresh_attr(instance, target.attr, env)
+        return True
 
     def _assigned(self, stmt: Any, targets: List[ast.expr], value: Any, ctx: Ctx) -> Any:
         if (
