@@ -6,6 +6,9 @@
     python tools/gen_catalog.py merge                        # both into the plugin's layers.json
     python tools/gen_catalog.py keras3 --check               # exit 1 if the file would change
 
+How a layer maps its input's channels (its last axis) to its output's, and whether its
+variables are built for them, is measured the same way (`channels()`), for the shape checks.
+
 A category is decided by building the layer, never by its name:
 - stats: has non-trainable variables that a training-mode call changes (moving statistics);
 - cell: has variables and its call() takes `states`: a recurrent cell, made to be called once per
@@ -328,6 +331,148 @@ def decide(keras, cls):
     return "table", "building: variables whose shapes do not depend on the input", counts
 
 
+# Layers whose output's last axis is set by arguments that are not sizes (a permutation, a
+# target shape, a function): how they map the axis is never read from one sample.
+SHAPED_BY_ARGUMENTS = {"Permute", "Reshape", "Lambda", "Dot", "Einsum", "EinsumDense"}
+# Constructor parameters that move the axis a layer's variables are built for, or its output's.
+AXIS_PARAMETERS = ("axis", "data_format")
+
+
+def _first_input(keras, cls, channels):
+    """(layer, output's last axis) for the first sample input of these channels it takes."""
+    for args, kwargs in candidate_inputs(channels):
+        # Random layers (AugMix picks its operations per call) measure the same on every run.
+        keras.utils.set_random_seed(0)
+        try:
+            layer = construct(keras, cls)
+            out = layer(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - try the next input shape
+            continue
+        if isinstance(out, (list, tuple)) or not hasattr(out, "shape") or not out.shape:
+            return None
+        return layer, (args, kwargs), int(out.shape[-1])
+    return None
+
+
+# Keyword arguments every layer may be given (Layer.__init__'s own and the ones it accepts in
+# **kwargs); each is kept only if Keras takes it (layer_keywords()).
+LAYER_KEYWORDS = {
+    "name": "n",
+    "dtype": "float32",
+    "trainable": True,
+    "autocast": True,
+    "activity_regularizer": None,
+    "input_shape": (3,),
+    "input_dim": 3,
+    "batch_input_shape": (None, 3),
+    "batch_size": 2,
+    "weights": None,
+}
+
+
+def layer_keywords(keras):
+    """The keywords of LAYER_KEYWORDS that a layer (a Dense) accepts."""
+    taken = []
+    for name, value in sorted(LAYER_KEYWORDS.items()):
+        try:
+            keras.layers.Dense(4, **{name: value})
+        except Exception:  # noqa: BLE001 - refused: not a keyword of this Keras
+            continue
+        taken.append(name)
+    return taken
+
+
+def _positional_names(cls):
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def channels(keras, cls):
+    """How a layer maps its input's last axis (the channels, with Keras' default channels_last)
+    to its output's, measured on inputs of 3 and 5 channels, and whether its variables are
+    built for that axis: built on one size, a call on another raises (`bound`).
+
+    maps: "keep" (the output has the input's size), "replace" (the size is the constructor
+    argument `param`, at `position`), "times" (the input's size times `param`), "sum" (a list
+    of inputs, their sizes added: Concatenate), "same" (a list of inputs of one size: Add).
+    """
+    name = cls.__name__
+    if name in SHAPED_BY_ARGUMENTS or name in WRAPPED or name in SOURCE_DECISIONS:
+        return None
+    three, five = _first_input(keras, cls, 3), _first_input(keras, cls, 5)
+    if three is None or five is None:
+        return None
+    layer, (args, kwargs), out3 = three
+    out5 = five[2]
+    listed = bool(args) and isinstance(args[0], list)
+    positional = _positional_names(cls)
+    rule = None
+    if (out3, out5) == (3, 5):
+        rule = {"maps": "same" if listed else "keep"}
+        multiplier = "depth_multiplier"
+        if multiplier in positional:
+            try:
+                doubled = cls(*CTOR_ARGS.get(name, ()), **{multiplier: 2})
+                if int(doubled(*args, **kwargs).shape[-1]) == 6:
+                    rule = {"maps": "times", "param": multiplier}
+            except Exception:  # noqa: BLE001 - not measurable: keep the default's rule
+                pass
+    elif (out3, out5) == (6, 10) and listed:
+        rule = {"maps": "sum"}
+    elif out3 == out5:
+        given = CTOR_ARGS.get(name, ())
+        named = given if isinstance(given, dict) else dict(zip(positional, given))
+        sizes = [k for k, v in named.items() if v == out3 and not isinstance(v, bool)]
+        if len(sizes) == 1:
+            rule = {"maps": "replace", "param": sizes[0]}
+    if rule is None:
+        return None
+    if "param" in rule and rule["param"] in positional:
+        rule["position"] = positional.index(rule["param"])
+    # What the constructor takes: arguments of another Keras (Keras 1's `border_mode`) mean
+    # the code was written for other defaults, and its sizes are not read.
+    rule["params"] = sorted(
+        p.name
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+    rule["positionals"] = len(positional)
+    moved = [p for p in AXIS_PARAMETERS if p in inspect.signature(cls.__init__).parameters]
+    if moved:
+        rule["axis_params"] = moved
+        rule["axis_positions"] = [positional.index(p) for p in moved if p in positional]
+    rule["bound"] = bool(layer.weights) and all(
+        _refuses(keras, cls, built, then) for built, then in ((3, 5), (3, 1), (1, 3))
+    )
+    return rule
+
+
+def _refuses(keras, cls, built, then):
+    """Whether a layer first called on `built` channels raises when called on `then`."""
+    first = _first_input(keras, cls, built)
+    if first is None:
+        return False
+    layer, (args, _), _ = first
+    again = [c for c in candidate_inputs(then) if _same_rank(c[0], args)]
+    if not again:
+        return False
+    keras.utils.set_random_seed(0)
+    try:
+        layer(*again[0][0], **again[0][1])
+    except Exception:  # noqa: BLE001 - the refusal is the measurement
+        return True
+    return False
+
+
+def _same_rank(one, other):
+    def ranks(value):
+        if hasattr(value, "shape"):
+            return len(value.shape)
+        return [ranks(v) for v in value]
+
+    return ranks(one) == ranks(other)
+
+
 def keeps_argument(keras, cls):
     """For a layer that takes another layer: whether it keeps that very instance (True) or a
     copy (False, as Bidirectional does). Handing one instance to two keepers shares it."""
@@ -357,12 +502,18 @@ def generate(flavour):
         }
         if counts is not None:
             entry["variables"] = counts
+        if flavour == "keras3":
+            rule = channels(keras, cls)
+            if rule is not None:
+                entry["channels"] = rule
         keeps = keeps_argument(keras, cls)
         if keeps is not None:
             entry["keeps_layer_argument"] = keeps
         entries[cls.__name__] = entry
     version = getattr(keras, "__version__", "?")
+    extra = {"layer_keywords": layer_keywords(keras)} if flavour == "keras3" else {}
     return {
+        **extra,
         "flavour": flavour,
         "library": FLAVOURS[flavour]["module"],
         "version": version,
@@ -404,6 +555,18 @@ def merge(parts):
         ),
         "layers": dict(sorted(classes.items())),
         "bases": BASES,
+        # How each class maps its input's channels (measured on Keras 3 only: TensorFlow is
+        # not installed here; Keras 2's layers of these names map them alike).
+        "layer_keywords": next(
+            (p["layer_keywords"] for p in parts if p["flavour"] == "keras3"), []
+        ),
+        "channels": {
+            cls: entry["channels"]
+            for part in parts
+            if part["flavour"] == "keras3"
+            for cls, entry in sorted(part["classes"].items())
+            if "channels" in entry
+        },
     }
 
 
