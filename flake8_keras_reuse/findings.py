@@ -17,6 +17,20 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Channels:
+    """What the analysis proved of the channels a reused layer gets (core/sizes.py): the size
+    its first call built it for and the size this call gives it, each with where it was set."""
+
+    verdict: str  # "differ" (provably, for every value of the symbols) or "equal"
+    built: str  # "6", "4 * growth"
+    built_from: str  # "self.conv1 = Conv2D(6, ...)"
+    built_line: int  # the first call's line
+    gets: str
+    gets_from: str
+    bound: bool  # the layer's variables are built for that axis: another size raises
+
+
+@dataclass(frozen=True)
 class Related:
     """Another place a finding's message names: the first call, binding or owner."""
 

@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import sys
+import traceback
 import types
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -178,6 +179,33 @@ def made_per_call(model, x):
     return made
 
 
+def raises_at(fn, path, line):
+    """Whether fn raises, and the call on this line of the fixture is where it fails."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the claim is that Keras fails here
+        seen, error = set(), exc
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            for frame, lineno in traceback.walk_tb(error.__traceback__):
+                if frame.f_code.co_filename == path and lineno == line:
+                    return True
+            error = error.__cause__ or error.__context__
+        return False
+    return False
+
+
+def runs(fn):
+    """Whether fn runs without raising."""
+    fn()
+    return True
+
+
+def attr_calls(model, attr, *inputs):
+    """How often a model's attribute layer runs in one call of the model (after building)."""
+    return calls(model, *inputs).get(id(getattr(model, attr)), 0)
+
+
 def run_checks(namespace, checks):
     helpers = {
         "keras": keras,
@@ -190,9 +218,15 @@ def run_checks(namespace, checks):
         "calls": calls,
     }
     results = {}
+    path = namespace.get("__file__", "")
     for line, expression in checks.items():
+        here = {
+            "raises_here": lambda fn, line=line: raises_at(fn, path, int(line)),
+            "runs": runs,
+            "attr_calls": attr_calls,
+        }
         try:
-            results[line] = bool(eval(expression, {**namespace, **helpers}))  # noqa: S307
+            results[line] = bool(eval(expression, {**namespace, **helpers, **here}))  # noqa: S307
         except Exception as exc:  # noqa: BLE001 - reported to the test as a failed claim
             results[line] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     return results

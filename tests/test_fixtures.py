@@ -71,9 +71,10 @@ def test_message_names_attribute_class_first_line_and_fix():
     [finding] = findings(FIXTURES / "subclass" / "seed_article_bad.py")
     message = text(finding)
     assert (finding.line, finding.col) == (19, 12)  # flake8 adds 1: column 13 on screen
-    assert message.startswith("KR001 'self.bn' (BatchNormalization) is called again here;")
-    assert "first called on line 16" in message
-    assert "give each use its own instance" in message
+    assert message.startswith("KR005 'self.bn' (BatchNormalization) was built for 6 channels")
+    assert "on line 16 (after self.conv1 = Conv2D(6, ...))" in message
+    assert "here it gets 16 (after self.conv2 = Conv2D(16, ...)): this call raises" in message
+    assert "give each use its own instance" in message.lower()
 
 
 def test_kr002_message_says_how_to_declare_tying():

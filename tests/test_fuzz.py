@@ -250,7 +250,7 @@ def _names_and_branches(n, where):
 # spent the budget in 0.1 s and lost their findings. Branches now hold only what they bind.
 
 
-@pytest.mark.parametrize("where, code", [("module", "KR002"), ("call", "KR001")])
+@pytest.mark.parametrize("where, code", [("module", "KR005"), ("call", "KR001")])
 def test_many_names_and_branches_keep_their_findings(project, where, code):
     source = _names_and_branches(300, where)
     last = len(source.splitlines())

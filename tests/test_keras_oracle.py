@@ -51,6 +51,27 @@ SPECS = {
         "PlaceholderOnly": {"inputs": [[2, 8]]},
     },
     "subclass/one_call_many_layers.py": {"TwoStreams": {"inputs": [[2, 8]]}},
+    "verdicts/crashes.py": {
+        "Literals": {"inputs": [IMG]},
+        "Symbolic": {"inputs": [[2, 8]]},
+        "ThroughConcatenate": {"inputs": [IMG]},
+        "Depthwise": {"inputs": [IMG]},
+        "InALoopHelper": {"inputs": [[2, 8]]},
+    },
+    "verdicts/equal_and_unknown.py": {
+        "EqualLiterals": {"inputs": [IMG]},
+        "TwoParameters": {"inputs": [[2, 8]]},
+        "OtherAxis": {"inputs": [[2, 4, 8]]},
+        "UnknownInput": {"inputs": [[2, 8]]},
+    },
+    "verdicts/slips.py": {
+        "Slip": {"inputs": [IMG]},
+        "SlipFixed": {"inputs": [IMG]},
+        "LetterTwins": {"inputs": [[2, 8], [2, 8]]},
+        "TwinUsedInBuild": {"inputs": [[2, 8]]},
+        "TwinOfAnotherClass": {"inputs": [[2, 8]]},
+        "Dynamic": {"inputs": [[2, 8]]},
+    },
     "subclass/loops.py": {
         "Tower": {"inputs": [IMG]},
         "Comprehension": {"inputs": [[[2, 8], [2, 8], [2, 8]]]},
@@ -294,7 +315,8 @@ def test_findings_are_what_keras_does(oracle, rel):
         reported = {
             attr[len("self.") :]
             for f in findings
-            if cls.lineno <= f.line <= cls.end_lineno and f.code in ("KR001", "KR002")
+            if cls.lineno <= f.line <= cls.end_lineno
+            and f.code in ("KR001", "KR002", "KR005", "KR006")
             for attr in [f.args["attr"], *filter(None, f.args.get("also", "").split("\n"))]
             if attr.startswith("self.")
         }

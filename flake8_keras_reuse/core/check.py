@@ -11,10 +11,10 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..findings import Finding, Settings
-from ..knowledge import catalog
-from ..rules import built_in_call, merge, reused_layer, text, two_owners
-from . import owners, walk
+from ..findings import Channels, Finding, Settings
+from ..knowledge import catalog, shapes
+from ..rules import built_in_call, merge, reused_layer, slip, text, two_owners
+from . import owners, sizes, twins, walk
 from .index import FileFacts, index, self_param
 from .syntax import Assignment, instance_assignments, terminal_name
 from .walk.paths import Conditions
@@ -92,19 +92,153 @@ def check(
         return []
     from ..resolution import Resolution  # astroid, only for files with candidates
 
+    readers = _size_readers(tree, source, class_work, scope_work, found.functions, by_name)
     with Resolution(
         tree,
         source,
         filename,
         settings.layers,
-        _asked(tree, source, class_work, scope_work),
+        _asked(tree, source, class_work, scope_work) + _size_constructions(readers),
         facts.walrus,
     ) as resolution:
-        return _decide(resolution, class_work, scope_work)
+        return _decide(resolution, class_work, scope_work, readers, by_name, tree)
+
+
+# Words of a file that may put the channels on another axis than the last (Keras 2/3's
+# set_image_data_format, Keras 1's image_dim_ordering and "th"): its sizes are not read.
+_OTHER_LAYOUTS = ("image_data_format", "channels_first", "image_dim_ordering")
+
+# The size readers of a file: one per class with reuses (by id of its ClassDef), and one for
+# the graph bodies (key 0).
+Readers = Dict[int, sizes.SizeReader]
+
+
+def _size_readers(
+    tree: ast.Module,
+    source: str,
+    class_work: Sequence[ClassWork],
+    scope_work: Sequence[ScopeWork],
+    functions: Sequence[ast.AST],
+    by_name: Dict[str, ast.ClassDef],
+) -> Readers:
+    """Channel sizes are read only where a reuse was found, and never in a file that sets
+    another image data format (channels first: the last axis is not the channels)."""
+    if any(word in source for word in _OTHER_LAYOUTS):
+        return {}
+    helpers = {
+        f.name: f for f in functions if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    readers: Readers = {}
+    for classdef, reuses, _ in class_work:
+        if any(not r.in_loop and not r.separate for r in reuses):
+            reader = sizes.SizeReader(tree, classdef, helpers)
+            reader.read_methods()
+            readers[id(classdef)] = reader
+    graph_reuses = [r for reuses, _ in scope_work for r in reuses if not r.in_loop]
+    if graph_reuses:
+        reader = sizes.SizeReader(tree, None, helpers)
+        reader.read_body(tree)
+        for helper in helpers.values():
+            reader.read_body(helper)
+        readers[0] = reader
+    return readers
+
+
+def _size_constructions(readers: Readers) -> List[ast.AST]:
+    """The constructions whose classes the sizes need resolved."""
+    found: List[ast.AST] = []
+    for reader in readers.values():
+        found.extend(reader.constructions())
+    return found
+
+
+def _channels(
+    reader: Optional[sizes.SizeReader], reuse: Any, resolution: Resolution, by_name: Any
+) -> Optional[Channels]:
+    """What the sizes prove of a reuse: the first call's channels against this call's."""
+    if reader is None or reuse.in_loop or reuse.separate or not reuse.calls:
+        return None
+    layer = reader.layer_of(reuse.slot)
+    if layer is None:
+        return None
+    here, earlier = reuse.calls
+    if not earlier:
+        return None
+
+    def rule(ctor: ast.Call) -> Optional[shapes.Rule]:
+        held = resolution.held_by_call(ctor)
+        if held is None or held.name != held.layer.name:
+            return None  # a project subclass may change the channels in its own call()
+        found = shapes.rule(held.layer.name)
+        return found if found is not None and shapes.written_for(ctor, found) else None
+
+    gets = sizes.evaluate_all(reader.sizes_at(here[0], layer), rule)
+    built = [sizes.evaluate_all(reader.sizes_at(site, layer), rule) for site, _ in earlier]
+    if gets is None or any(b is None for b in built):
+        return None
+    first = built[0]
+    assert first is not None
+    if any(b is not None and sizes.compare(first, b) != "equal" for b in built[1:]):
+        return None
+    verdict = sizes.compare(first, gets)
+    if verdict is None:
+        return None
+    held = resolution.held_by_call(layer)
+    own = shapes.rule(held.layer.name) if held is not None else None
+    bound = (
+        own is not None
+        and own.bound
+        and not sizes.moves_axis(layer, own)
+        and shapes.written_for(layer, own)
+        and _own_build(held, by_name)
+    )
+    return Channels(
+        verdict,
+        sizes.text(first.size),
+        sizes.origin_text(first),
+        reuse.earlier_lines[0] if reuse.earlier_lines else reuse.first_line,
+        sizes.text(gets.size),
+        sizes.origin_text(gets),
+        bound,
+    )
+
+
+def _slip(
+    finding: Finding,
+    classdef: ast.ClassDef,
+    cls: Any,
+    attr: str,
+    held: Any,
+    resolution: Resolution,
+    file_twins: twins.Twins,
+) -> Optional[Finding]:
+    """KR006 when the reused attribute has an unused twin of the same resolved class."""
+    for name, ctor in file_twins.unused(classdef, attr):
+        other = resolution.held(cls, name)
+        if other is not None and other.name == held.name:
+            return slip.decide(finding, f"self.{name}", ctor.lineno)
+    return None
+
+
+def _own_build(held: Any, by_name: Dict[str, ast.ClassDef]) -> bool:
+    """Whether a layer's variables are made as its Keras class makes them: the class itself,
+    or a subclass of this file that defines no `build` of its own."""
+    if held.name == held.layer.name:
+        return True
+    classdef = by_name.get(held.name)
+    return classdef is not None and not any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "build"
+        for s in classdef.body
+    )
 
 
 def _decide(
-    resolution: Resolution, class_work: Sequence[ClassWork], scope_work: Sequence[ScopeWork]
+    resolution: Resolution,
+    class_work: Sequence[ClassWork],
+    scope_work: Sequence[ScopeWork],
+    readers: Optional[Readers] = None,
+    by_name: Optional[Dict[str, ast.ClassDef]] = None,
+    tree: Optional[ast.Module] = None,
 ) -> List[Finding]:
     """Each candidate's resolved class handed to the rule that decides its code."""
     found: Dict[Tuple[int, int, str], Finding] = {}
@@ -113,12 +247,25 @@ def _decide(
         if finding is not None:  # one finding per position and text, as flake8 shows them
             found.setdefault((finding.line, finding.col, text(finding)), finding)
 
+    file_twins: Optional[twins.Twins] = None
     for classdef, reuses, constructions in class_work:
         cls = resolution.classdef(classdef)
         if cls is None or not resolution.is_keras_class(cls):
             continue
+        reader = (readers or {}).get(id(classdef))
         for reuse in reuses:
-            add(reused_layer.decide(reuse, resolution.held(cls, reuse.slot)))
+            held = resolution.held(cls, reuse.slot)
+            sized = _channels(reader, reuse, resolution, by_name or {}) if held else None
+            finding = reused_layer.decide(reuse, held, sized)
+            if finding is not None and isinstance(reuse.slot, str) and held is not None:
+                if file_twins is None:
+                    file_twins = twins.Twins(tree) if tree is not None else None
+                if file_twins is not None:
+                    finding = (
+                        _slip(finding, classdef, cls, reuse.slot, held, resolution, file_twins)
+                        or finding
+                    )
+            add(finding)
         for call in constructions:
             add(
                 built_in_call.decide(
@@ -127,7 +274,10 @@ def _decide(
             )
     for reuses, bound in scope_work:
         for reuse in reuses:
-            add(reused_layer.decide(reuse, _graph_held(resolution, reuse.slot)))
+            held = _graph_held(resolution, reuse.slot)
+            reader = (readers or {}).get(0)
+            sized = _channels(reader, reuse, resolution, by_name or {}) if held else None
+            add(reused_layer.decide(reuse, held, sized))
         for binding in bound:
             add(
                 two_owners.decide(

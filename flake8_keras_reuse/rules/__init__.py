@@ -10,14 +10,21 @@ import dataclasses
 from typing import Dict, List, Optional, Tuple
 
 from ..findings import Finding
-from . import built_in_call, internal_error, reused_layer, two_owners
+from . import built_in_call, internal_error, proven_crash, reused_layer, slip, two_owners
 from .base import DOCS, Locate, Place, Rule
 
 __all__ = ["DOCS", "RULES", "Rule", "merge", "render", "text"]
 
 RULES: Dict[str, Rule] = {
     r.code: r
-    for r in (*reused_layer.RULES, built_in_call.RULE, two_owners.RULE, internal_error.RULE)
+    for r in (
+        *reused_layer.RULES,
+        built_in_call.RULE,
+        two_owners.RULE,
+        proven_crash.RULE,
+        slip.RULE,
+        internal_error.RULE,
+    )
 }
 
 

@@ -22,6 +22,9 @@ class Rule:
     summary: str  # one line: what it finds
     anchor: str  # the README section of its rule page
     message: Callable[[Finding, Place], str]  # the text of one of its findings, without the code
+    # "bug": a finding is wrong code (a crash, mixed statistics, a slip); "review": sharing
+    # that may be deliberate, for a person to judge.
+    severity: str = "review"
 
     @property
     def help_uri(self) -> str:

@@ -52,4 +52,5 @@ RULE = Rule(
     "A layer with variables is constructed in the forward pass",
     "kr003-a-layer-with-variables-is-constructed-in-the-forward-pass",
     message,
+    severity="bug",
 )

@@ -36,4 +36,5 @@ RULE = Rule(
     "The checker failed on this file",
     "kr900-the-checker-failed-on-this-file",
     message,
+    severity="bug",
 )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..findings import Finding, Related
+from ..findings import Channels, Finding, Related
 from ..knowledge.keras_api import what_fails
-from . import two_owners
+from . import proven_crash, two_owners
 from .base import Held, Place, Reuse, Rule, describe, through
 
 # Categories whose reuse is reported, and by which code. The categories are derived from real
@@ -47,8 +47,24 @@ SUBJECTS = {
 }
 
 
-def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
-    """The finding for a second call (`Reuse`) of a layer of the resolved class `held`."""
+# What equal channels prove: the call runs.
+EQUAL = {
+    "stats": (
+        "Both inputs have {size}: this runs, and mixes both inputs' moving "
+        "statistics: give each use its own instance."
+    ),
+    "weights": (
+        "Both inputs have {size}: this runs and shares the weights; give each use "
+        "its own instance, or mark deliberate weight tying with '# noqa: KR002'."
+    ),
+}
+
+
+def decide(
+    reuse: Reuse, held: Optional[Held], channels: Optional[Channels] = None
+) -> Optional[Finding]:
+    """The finding for a second call (`Reuse`) of a layer of the resolved class `held`;
+    `channels`, what the sizes prove of its inputs (a provable crash is KR005)."""
     code = REPORTED.get(held.layer.category) if held else None
     if code is None or held is None:
         return None
@@ -58,7 +74,12 @@ def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
     # input sharing them; statistics, though, would still be updated twice.
     if code == "KR002" and reuse.same_input:
         return None
+    if channels is not None and held is not None:
+        crash = proven_crash.decide(reuse, held, channels)
+        if crash is not None:
+            return crash
     kind = "loop" if reuse.in_loop else "listed" if reuse.listed else "again"
+    equal = channels is not None and channels.verdict == "equal"
     return Finding(
         code,
         reuse.line,
@@ -70,8 +91,10 @@ def decide(reuse: Reuse, held: Optional[Held]) -> Optional[Finding]:
             "layer": held.layer.name,
             "category": held.layer.category,
             "via": reuse.via,
+            **({"equal": channels.gets} if equal and channels is not None else {}),
         },
         related=(Related(reuse.first_line),),
+        severity="bug" if code == "KR001" else "review",
         end_line=reuse.end_line,
         end_col=reuse.end_col,
     )
@@ -82,7 +105,12 @@ def message(finding: Finding, first: Place) -> str:
     subject = SUBJECTS[finding.kind].format(
         attr=args["attr"], cls=describe(finding), first=first, via=through(str(args["via"]))
     )
-    consequence = CONSEQUENCES[str(args["category"])].format(fails=what_fails(str(args["layer"])))
+    category = str(args["category"])
+    if "equal" in args and category in EQUAL:
+        size = str(args["equal"])
+        size = f"{size} channels" if size.isdigit() else f"the same number of channels ({size})"
+        return f"{subject} {EQUAL[category].format(size=size)}"
+    consequence = CONSEQUENCES[category].format(fails=what_fails(str(args["layer"])))
     return f"{subject} {consequence}"
 
 
@@ -93,6 +121,7 @@ RULES = (
         "A layer with moving statistics is called again",
         "kr001-a-layer-with-moving-statistics-is-called-again",
         message,
+        severity="bug",
     ),
     Rule(
         "KR002",
