@@ -47,7 +47,7 @@ def test_the_example_as_the_readme_shows_it():
         "examples/feature_extractor.py:21:23",
         "examples/feature_extractor.py:24:21",
     ]
-    assert lines[0].split(": ", 1)[1].startswith("KR001 'self.norm' (BatchNormalization)")
+    assert lines[0].split(": ", 1)[1].startswith("KR005 'self.norm' (BatchNormalization)")
     assert proc.stderr == ""
 
 
@@ -187,7 +187,7 @@ def test_stdin_is_the_file_it_names():
 
 def test_stdin_buffer_wins_over_the_file_on_disk():
     original = SEED_BAD.read_text(encoding="utf-8")
-    source = original.replace("x = self.bn(x)  # expect: KR001:13", "x = self.maxpool(x)")
+    source = original.replace("x = self.bn(x)  # expect: KR005:13", "x = self.maxpool(x)")
     # The edit must happen and leave valid Python, or the empty report proves nothing.
     assert source != original and compile(source, str(SEED_BAD), "exec")
     proc = keras_reuse(
@@ -220,12 +220,12 @@ def test_unreadable_files_are_reported_and_the_rest_still_checked(tmp_path):
     (tmp_path / "undecodable.py").write_bytes(b"x = 1\n\n\ny = '\xe9'\n")
     (tmp_path / "nul.py").write_bytes(b"x = 1\x00\n")
     (tmp_path / "seed.py").write_bytes(SEED_BAD.read_bytes().replace(b"\n", b"\r\n"))
-    proc = keras_reuse("--isolated", "--select=KR001", ".", cwd=tmp_path, status=(1,))
+    proc = keras_reuse("--isolated", "--select=KR005", ".", cwd=tmp_path, status=(1,))
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("broken.py:2:11: SyntaxError: ")
-    assert lines[1].startswith("latin1.py:20:13: KR001 ")
+    assert lines[1].startswith("latin1.py:20:13: KR005 ")
     assert lines[2].startswith("nul.py:1:1: SyntaxError: ")
-    assert lines[3].startswith("seed.py:19:13: KR001 ")  # CRLF line ends
+    assert lines[3].startswith("seed.py:19:13: KR005 ")  # CRLF line ends
     assert lines[4].startswith("undecodable.py:4:6: UnicodeDecodeError: ")
     assert len(lines) == 5 and "Traceback" not in proc.stderr
 

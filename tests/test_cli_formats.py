@@ -46,7 +46,9 @@ def test_sarif_on_the_example_is_valid_sarif_2_1_0():
         (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
         for r in run["results"]
     ]
-    assert found == [("KR001", 21), ("KR002", 24)]
+    assert found == [("KR005", 21), ("KR002", 24)]
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels == {"KR005": "error", "KR002": "warning"}  # a bug fails, a review warns
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         location = result["locations"][0]["physicalLocation"]
@@ -89,7 +91,7 @@ def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_pat
         for r in run["results"]
     }
     # One character before the call, two bytes in UTF-8: flake8's column 37, SARIF's 36.
-    assert regions[("accents.py", None, "KR001")] == {"startLine": 21, "startColumn": 36}
+    assert regions[("accents.py", None, "KR005")] == {"startLine": 21, "startColumn": 36}
     # A notebook's finding sits on the .ipynb file's line of its cell's source line; the cell
     # and the position within it are properties.
     notebook = (ROOT / NOTEBOOK).read_text(encoding="utf-8")
@@ -105,22 +107,24 @@ def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_pat
 def test_json_lists_every_finding_with_its_rule():
     rows = json.loads(report("json", "examples", NOTEBOOK))
     assert [(r["filename"], r["cell"], r["line"], r["column"], r["code"]) for r in rows] == [
-        ("examples/feature_extractor.py", None, 21, 23, "KR001"),
+        ("examples/feature_extractor.py", None, 21, 23, "KR005"),
         ("examples/feature_extractor.py", None, 24, 21, "KR002"),
         (NOTEBOOK, 5, 3, 5, "KR001"),
         (NOTEBOOK, 7, 10, 16, "KR001"),
     ]
-    assert rows[0]["name"] == "reused-stats-layer" and rows[0]["url"] == RULES["KR001"].help_uri
-    assert rows[0]["message"].startswith("'self.norm' (BatchNormalization) is called again")
+    assert rows[0]["name"] == "proven-shape-crash" and rows[0]["url"] == RULES["KR005"].help_uri
+    assert rows[0]["message"].startswith("'self.norm' (BatchNormalization) was built for 6")
+    assert [r["severity"] for r in rows] == ["bug", "review", "bug", "bug"]
     assert json.loads(report("json", "tests/fixtures/subclass/seed_article_good.py")) == []
 
 
 def test_github_prints_workflow_annotations(tmp_path):
     lines = report("github", "examples").splitlines()
     assert len(lines) == 2
+    assert lines[1].startswith("::warning title=keras-reuse (KR002),")  # sharing to review
     assert lines[0].startswith(
-        "::error title=keras-reuse (KR001),file=examples/feature_extractor.py,line=21,col=23::"
-        "examples/feature_extractor.py:21:23: KR001 'self.norm' (BatchNormalization)"
+        "::error title=keras-reuse (KR005),file=examples/feature_extractor.py,line=21,col=23::"
+        "examples/feature_extractor.py:21:23: KR005 'self.norm' (BatchNormalization)"
     )
     # Property values escape ':' and ','; the message escapes '%' and line breaks.
     (tmp_path / "a,b:100%.py").write_text(
@@ -128,6 +132,6 @@ def test_github_prints_workflow_annotations(tmp_path):
     )
     [first, _] = report("github", ".", cwd=tmp_path).splitlines()
     assert first.startswith(
-        "::error title=keras-reuse (KR001),file=a%2Cb%3A100%25.py,line=21,"
-        "col=23::a,b:100%25.py:21:23: KR001 "
+        "::error title=keras-reuse (KR005),file=a%2Cb%3A100%25.py,line=21,"
+        "col=23::a,b:100%25.py:21:23: KR005 "
     )

@@ -63,7 +63,7 @@ def test_stdin_mode_matches_file_mode(path):
 
 def test_stdin_buffer_wins_over_the_file_on_disk():
     original = SEED_BAD.read_text(encoding="utf-8")
-    source = original.replace("x = self.bn(x)  # expect: KR001:13", "x = self.maxpool(x)")
+    source = original.replace("x = self.bn(x)  # expect: KR005:13", "x = self.maxpool(x)")
     # The edit must happen and leave valid Python, or the empty report proves nothing.
     assert source != original and compile(source, str(SEED_BAD), "exec")
     piped = flake8(
@@ -123,8 +123,8 @@ def test_bad_input_yields_no_traceback_and_other_plugins_still_report(tmp_path):
     out = flake8("--select=KR,E999,F401", ".", cwd=tmp_path)
     assert re.search(r"broken\.py:2:\d+: E999", out)  # the column differs across Pythons
     assert "unused.py:1:1: F401" in out
-    assert "unused.py:20:13: KR001" in out
-    assert "latin1.py:20:13: KR001" in out
+    assert "unused.py:20:13: KR005" in out
+    assert "latin1.py:20:13: KR005" in out
 
 
 def test_linting_writes_nothing_and_imports_no_library(tmp_path):

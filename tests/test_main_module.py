@@ -29,4 +29,4 @@ def test_python_m_never_imports_a_module_of_the_current_folder(tmp_path):
     )
     assert sorted(p.name for p in tmp_path.glob("*.ran")) == []
     assert proc.returncode == 1, proc.stderr
-    assert [line.split()[1] for line in proc.stdout.splitlines()] == ["KR001", "KR002"]
+    assert [line.split()[1] for line in proc.stdout.splitlines()] == ["KR005", "KR002"]

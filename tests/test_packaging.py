@@ -120,6 +120,6 @@ def test_the_wheel_works_alone_in_a_clean_venv(dist, tmp_path):
     # Outside the repository, so nothing of the source tree can be imported.
     command = run(bin_dir / "keras-reuse", EXAMPLE, cwd=tmp_path, env=clean)
     assert command.returncode == 1, command.stderr
-    assert codes(command.stdout) == [(21, "KR001"), (24, "KR002")]
+    assert codes(command.stdout) == [(21, "KR005"), (24, "KR002")]
     plugin = run(bin_dir / "flake8", "--select=KR", EXAMPLE, cwd=tmp_path, env=clean)
     assert plugin.stdout == command.stdout

@@ -56,6 +56,7 @@ def as_json(findings: List[Row]) -> str:
                 "name": rule.name if rule else None,
                 "message": f.message,
                 "url": rule.help_uri if rule else None,
+                "severity": rule.severity if rule else None,
             }
         )
     return json.dumps(rows, indent=2) + "\n"
@@ -74,7 +75,9 @@ def github(findings: List[Row]) -> str:
             f"{key}={_escape_property(str(value))}"
             for key, value in (("title", title), ("file", f.path), *place)
         )
-        out.append(f"::error {properties}::{_escape_data(f'{location(f)}: {f.text}')}\n")
+        rule = RULES.get(f.code) if f.code is not None else None
+        command = "warning" if rule is not None and rule.severity == "review" else "error"
+        out.append(f"::{command} {properties}::{_escape_data(f'{location(f)}: {f.text}')}\n")
     return "".join(out)
 
 
@@ -85,6 +88,11 @@ def _escape_data(value: str) -> str:
 
 def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _level(severity: str) -> str:
+    """SARIF's level for a rule's severity: a bug fails, sharing to review warns."""
+    return "error" if severity == "bug" else "warning"
 
 
 def sarif(findings: List[Row]) -> str:
@@ -98,9 +106,10 @@ def sarif(findings: List[Row]) -> str:
                 {"level": "error", "message": {"text": f.text}, "locations": where}
             )
             continue
+        rule = RULES.get(f.code)
         result: Dict[str, Any] = {
             "ruleId": f.code,
-            "level": "error",
+            "level": _level(rule.severity if rule else "bug"),
             "message": {"text": f.message},
             "locations": where,
         }
@@ -123,7 +132,7 @@ def sarif(findings: List[Row]) -> str:
                         "shortDescription": {"text": rule.summary},
                         "helpUri": rule.help_uri,
                         "help": {"text": f"{rule.summary}. See {rule.help_uri}"},
-                        "defaultConfiguration": {"level": "error"},
+                        "defaultConfiguration": {"level": _level(rule.severity)},
                     }
                     for rule in rules
                 ],
