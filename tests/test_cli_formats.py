@@ -95,7 +95,7 @@ def test_sarif_with_notebooks_unreadable_files_and_columns_in_characters(tmp_pat
     # A notebook's finding sits on the .ipynb file's line of its cell's source line; the cell
     # and the position within it are properties.
     notebook = (ROOT / NOTEBOOK).read_text(encoding="utf-8")
-    line = regions[("nb.ipynb", 5, "KR001")]["startLine"]
+    line = regions[("nb.ipynb", 5, "KR005")]["startLine"]
     [result] = [r for r in run["results"] if r.get("properties", {}).get("cell") == 5]
     assert result["properties"] == {"cell": 5, "cellLine": 3, "cellColumn": 5}
     assert (
@@ -109,7 +109,7 @@ def test_json_lists_every_finding_with_its_rule():
     assert [(r["filename"], r["cell"], r["line"], r["column"], r["code"]) for r in rows] == [
         ("examples/feature_extractor.py", None, 21, 23, "KR005"),
         ("examples/feature_extractor.py", None, 24, 21, "KR002"),
-        (NOTEBOOK, 5, 3, 5, "KR001"),
+        (NOTEBOOK, 5, 3, 5, "KR005"),
         (NOTEBOOK, 7, 10, 16, "KR001"),
     ]
     assert rows[0]["name"] == "proven-shape-crash" and rows[0]["url"] == RULES["KR005"].help_uri

@@ -38,12 +38,12 @@ def found(output):
 
 def test_reuse_across_cells_is_reported_at_its_cell_and_line():
     out = keras_reuse("--isolated", FIXTURE.name, cwd=FIXTURE.parent, status=(1,)).stdout
-    assert found(out) == expected(FIXTURE) == {(5, 3, "KR001"), (7, 10, "KR001")}
-    # The BatchNormalization is first called in cell 3 and again in cell 5.
+    assert found(out) == expected(FIXTURE) == {(5, 3, "KR005"), (7, 10, "KR001")}
+    # The BatchNormalization is built for 8 channels in cell 3 and gets 16 in cell 5.
     assert out.splitlines()[0] == (
-        "two_blocks_one_norm.ipynb:cell 5:3:5: KR001 'norm' (BatchNormalization) is called "
-        "again here; first called in cell 3, line 3. Its moving statistics would be shared: "
-        "give each use its own instance."
+        "two_blocks_one_norm.ipynb:cell 5:3:5: KR005 'norm' (BatchNormalization) was built for "
+        "8 channels in cell 3, line 3 (after Conv2D(8, ...)); here it gets 16 (after "
+        "Conv2D(16, ...)): this call raises. Give each use its own instance."
     )
 
 

@@ -92,5 +92,5 @@ def test_try_repo_reports_the_examples_findings(tmp_path):
     assert "keras-reuse" in out and "Failed" in out
     assert "models/feature_extractor.py:21:23: KR005 'self.norm' (BatchNormalization)" in out
     assert "models/feature_extractor.py:24:21: KR002 'self.head' (Dense)" in out
-    assert "models/two_blocks_one_norm.ipynb:cell 5:3:5: KR001" in out
+    assert "models/two_blocks_one_norm.ipynb:cell 5:3:5: KR005" in out
     assert "clean.py" not in out

@@ -75,4 +75,4 @@ def test_notebook_cells_are_numbered_as_ruff_numbers_them(tmp_path):
     ).stdout
     assert "nb.ipynb:cell 5:1:8: F401" in by_ruff
     ours = keras_reuse("--isolated", "nb.ipynb", cwd=tmp_path).stdout
-    assert "nb.ipynb:cell 5:4:5: KR001" in ours
+    assert "nb.ipynb:cell 5:4:5: KR005" in ours

@@ -153,3 +153,32 @@ def test_a_twin_read_by_another_class_of_the_same_name_is_still_unused():
     assert [f.code for f in analyse(source, "ab.py")] == ["KR006"]
     used = source.replace("return self.bn2(x)", "return self.bn2(x) + outer.bn2(x)")
     assert [f.code for f in analyse(used, "ab.py")] == ["KR001"]  # `outer.bn2` may be A's
+
+
+ADDED = """\
+import keras
+from keras import layers
+
+model = keras.Sequential()
+model.add(keras.Input(shape=(7,)))
+shared = layers.Dense(20)
+model.add(shared)
+{between}
+model.add(shared)
+"""
+
+
+@pytest.mark.parametrize(
+    "between, code",
+    [
+        ("", "KR005"),  # 7, then the Dense's own 20
+        ("for _ in range(2):\n    model.add(layers.Dense(7))", "KR002"),  # 0 or more passes
+        ("if flag:\n    model.add(layers.Dense(7))", "KR002"),  # one branch adds
+        ("extend(model)", "KR002"),  # a helper given the model may add to it
+        ("other = model\nother.add(layers.Dense(7))", "KR002"),  # added through an alias
+        ("model.pop()", "KR002"),  # any other use: forgotten
+    ],
+)
+def test_a_stack_of_adds_is_followed_only_while_nothing_else_touches_it(between, code):
+    source = ADDED.format(between=between)
+    assert [f.code for f in analyse(source, "net.py")] == [code]

@@ -97,6 +97,15 @@ class Layer:
     target: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class Stack:
+    """A `Sequential()` built by `.add(...)` statements: the size its last entry makes. A new
+    one per `.add`, so a branch or loop that adds leaves it unknown; any other use of the name
+    (handed to a helper, aliased, `.pop()`) forgets it."""
+
+    size: Any
+
+
 SizeExpr = Union[Given, Through, None]
 
 
@@ -259,7 +268,11 @@ class SizeReader:
                 for block in ("body", "orelse", "finalbody"):
                     inner_body = getattr(stmt, block, None)
                     if isinstance(inner_body, list):
-                        returned += self._walk(inner_body, dict(env), scope, depth)
+                        inner = dict(env)
+                        returned += self._walk(inner_body, inner, scope, depth)
+                        for name, value in inner.items():  # a `.add` in a loop: unknown after
+                            if env.get(name) is not value:
+                                env[name] = None
                 for name in bound_names(stmt):
                     env[name] = None
         return returned
@@ -276,7 +289,11 @@ class SizeReader:
         if node is None:
             return None
         if isinstance(node, ast.Name):
-            return env.get(node.id)
+            value = env.get(node.id)
+            if isinstance(value, Stack):
+                env[node.id] = None  # used otherwise than by `.add`: it may change unseen
+                return None
+            return value
         if isinstance(node, ast.Call):
             return self._call(node, env, scope, depth)
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -294,13 +311,25 @@ class SizeReader:
 
     def _call(self, node: ast.Call, env: Dict[str, Any], scope: Any, depth: int) -> Any:
         func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "add"
+            and isinstance(func.value, ast.Name)
+            and isinstance(env.get(func.value.id), Stack)
+        ):
+            return self._add(node, func.value.id, env, scope, depth)
+        if isinstance(func, ast.Attribute):
+            self._expr(func.value, env, scope, depth)  # `model.pop()` forgets a stack
         args = [self._expr(a, env, scope, depth) for a in node.args]
         kwargs = {k.arg: self._expr(k.value, env, scope, depth) for k in node.keywords if k.arg}
-        if terminal_name(func) == "Input":
+        if terminal_name(func) in ("Input", "InputLayer"):
             return self._input(node, env, scope)
         if terminal_name(func) == "Sequential" and node.args and isinstance(node.args[0], ast.List):
             self._sequential(node.args[0], env, scope, depth)
             return Layer(node, ())
+        if terminal_name(func) == "Sequential" and not node.args:
+            if not any(k.arg in (None, "layers") for k in node.keywords):
+                return Stack(None)  # filled by `.add(...)`
         layer: Optional[Layer] = None
         me = _self_name(scope)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -320,8 +349,8 @@ class SizeReader:
             elif func.id in self.functions:
                 helper = self.functions[func.id]
                 return self._helper(helper, node, args, kwargs, env, scope, depth)
-        elif isinstance(func, ast.Call):
-            made = self._expr(func, env, scope, depth) if not args else None
+        elif isinstance(func, ast.Call):  # `ReLU()(x)`: made and called at once
+            made = self._expr(func, env, scope, depth)
             if isinstance(made, Layer):
                 layer = made
         if layer is None:
@@ -344,14 +373,34 @@ class SizeReader:
         size: Any = None
         for elt in listed.elts:
             value = self._expr(elt, env, scope, depth)
+            if isinstance(value, Given):  # `Input(shape=...)` / `InputLayer(...)` first
+                size = value
+                continue
             if not isinstance(value, Layer):
                 size = None
                 continue
             self._record(elt, value, size)
             size = Through(value.ctor, (size,), value.numbers, value.target)
 
+    def _add(self, node: ast.Call, name: str, env: Dict[str, Any], scope: Any, depth: int) -> Any:
+        """`model.add(entry)`: the entry runs on what the stack's last entry made."""
+        stack = env[name]
+        if len(node.args) != 1 or node.keywords:
+            env[name] = None
+            return None
+        value = self._expr(node.args[0], env, scope, depth)
+        if isinstance(value, Given):
+            env[name] = Stack(value)
+        elif isinstance(value, Layer):
+            self._record(node.args[0], value, stack.size)
+            env[name] = Stack(Through(value.ctor, (stack.size,), value.numbers, value.target))
+        else:
+            env[name] = None
+        return None
+
     def _input(self, node: ast.Call, env: Dict[str, Any], scope: Any) -> Any:
-        shape = next((k.value for k in node.keywords if k.arg == "shape"), None)
+        keys = ("shape", "input_shape", "batch_shape", "batch_input_shape")
+        shape = next((k.value for k in node.keywords if k.arg in keys), None)
         if shape is None and node.args:
             shape = node.args[0]
         if not isinstance(shape, (ast.Tuple, ast.List)) or not shape.elts:
