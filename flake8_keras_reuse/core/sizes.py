@@ -268,9 +268,9 @@ class SizeReader:
                 for block in ("body", "orelse", "finalbody"):
                     inner_body = getattr(stmt, block, None)
                     if isinstance(inner_body, list):
-                        inner = dict(env)
-                        returned += self._walk(inner_body, inner, scope, depth)
-                        for name, value in inner.items():  # a `.add` in a loop: unknown after
+                        inner_env = dict(env)
+                        returned += self._walk(inner_body, inner_env, scope, depth)
+                        for name, value in inner_env.items():  # a `.add` in a loop: unknown after
                             if env.get(name) is not value:
                                 env[name] = None
                 for name in bound_names(stmt):
