@@ -43,6 +43,7 @@ class Twins:
         self.read: Set[str] = set()  # read on anything but another class's own instance
         self.own: Dict[int, Set[str]] = {}  # id(class) -> what its methods read of self
         self.dynamic: Set[int] = set()  # id() of classes that reach attributes dynamically
+        self._made: Dict[int, Dict[str, Tuple[ast.AST, ast.Call]]] = {}  # per class, once
         self._reads(tree, None, None)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and any(
@@ -82,7 +83,9 @@ class Twins:
         """The unused twins of `self.<attr>`, name twins first: (name, construction)."""
         if id(classdef) in self.dynamic:
             return []
-        made = _constructions(classdef)
+        made = self._made.get(id(classdef))
+        if made is None:  # every reuse in the class asks: walk it once
+            made = self._made[id(classdef)] = _constructions(classdef)
         mine = made.get(attr)
         if mine is None:
             return []
