@@ -24,7 +24,10 @@ def decide(finding: Finding, twin: str, twin_line: int) -> Optional[Finding]:
         return None
     crash = ""
     if finding.code == "KR005":
-        crash = f" on {finding.args['gets']} channels, built for {finding.args['built']}"
+        crash = (
+            f" on {finding.args['gets']} channels, built for {finding.args['built']}"
+            " (this call raises)"
+        )
     return Finding(
         "KR006",
         finding.line,
