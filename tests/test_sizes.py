@@ -182,3 +182,36 @@ model.add(shared)
 def test_a_stack_of_adds_is_followed_only_while_nothing_else_touches_it(between, code):
     source = ADDED.format(between=between)
     assert [f.code for f in analyse(source, "net.py")] == [code]
+
+
+LOOPED = """\
+import keras
+from keras import layers
+
+image = keras.Input(shape=(16, 16, 1))
+conv = layers.Conv2D(8, 3, padding="same")
+h = image
+{loop}
+    {body}
+"""
+
+
+@pytest.mark.parametrize(
+    "loop, body, proven",
+    [
+        ("for _ in range(3):", "h = conv(h)", True),  # 1, then the 8 it made
+        ("while h is not None:", "h = conv(h)", True),
+        ("for _ in range(3):", "h = conv(image)", False),  # 1 on every pass: runs
+        ("for h in blocks:", "y = conv(h)", False),  # the loop's own name: unknown
+        (
+            "for _ in range(3):",
+            "try:\n        h = conv(h)\n    except ValueError:\n        pass",
+            False,
+        ),  # a pass may end early
+        ("for _ in range(3):", "for _ in range(2):\n        h = conv(h)", False),  # nested
+        ("for _ in range(3):", "h = conv(h)\n    h = other(h)", False),  # unknown op after
+    ],
+)
+def test_a_loop_proves_its_second_pass_only_when_the_body_runs_straight_through(loop, body, proven):
+    source = LOOPED.format(loop=loop, body=body)
+    assert ("KR005" in [f.code for f in analyse(source, "net.py")]) is proven

@@ -130,11 +130,11 @@ def _size_readers(
     }
     readers: Readers = {}
     for classdef, reuses, _ in class_work:
-        if any(not r.in_loop and not r.separate for r in reuses):
+        if any(not r.separate for r in reuses):
             reader = sizes.SizeReader(tree, classdef, helpers)
             reader.read_methods()
             readers[id(classdef)] = reader
-    graph_reuses = [r for reuses, _ in scope_work for r in reuses if not r.in_loop]
+    graph_reuses = [r for reuses, _ in scope_work for r in reuses]
     if graph_reuses:
         reader = sizes.SizeReader(tree, None, helpers)
         reader.read_body(tree)
@@ -156,13 +156,13 @@ def _channels(
     reader: Optional[sizes.SizeReader], reuse: Any, resolution: Resolution, by_name: Any
 ) -> Optional[Channels]:
     """What the sizes prove of a reuse: the first call's channels against this call's."""
-    if reader is None or reuse.in_loop or reuse.separate or not reuse.calls:
+    if reader is None or reuse.separate or not reuse.calls:
         return None
     layer = reader.layer_of(reuse.slot)
     if layer is None:
         return None
     here, earlier = reuse.calls
-    if not earlier:
+    if not earlier and not reuse.in_loop:
         return None
 
     def rule(ctor: ast.Call) -> Optional[shapes.Rule]:
@@ -172,8 +172,12 @@ def _channels(
         found = shapes.rule(held.layer.name)
         return found if found is not None and shapes.written_for(ctor, found) else None
 
-    gets = sizes.evaluate_all(reader.sizes_at(here[0], layer), rule)
-    built = [sizes.evaluate_all(reader.sizes_at(site, layer), rule) for site, _ in earlier]
+    if reuse.in_loop:  # the loop's first pass built it; its second pass calls it again
+        gets = sizes.evaluate_all(reader.pass_sizes(here[0], layer, 2), rule)
+        built = [sizes.evaluate_all(reader.pass_sizes(here[0], layer, 1), rule)]
+    else:
+        gets = sizes.evaluate_all(reader.sizes_at(here[0], layer), rule)
+        built = [sizes.evaluate_all(reader.sizes_at(site, layer), rule) for site, _ in earlier]
     if gets is None or any(b is None for b in built):
         return None
     first = built[0]
@@ -181,8 +185,8 @@ def _channels(
     if any(b is not None and sizes.compare(first, b) != "equal" for b in built[1:]):
         return None
     verdict = sizes.compare(first, gets)
-    if verdict is None:
-        return None
+    if verdict is None or reuse.in_loop and verdict != "differ":
+        return None  # two equal passes prove nothing of the third
     held = resolution.held_by_call(layer)
     own = shapes.rule(held.layer.name) if held is not None else None
     bound = (

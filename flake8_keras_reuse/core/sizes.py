@@ -29,6 +29,25 @@ Poly = Tuple[Tuple[Tuple[str, ...], Fraction], ...]
 
 _DEPTH = 4  # helpers followed inside helpers, and names read through names
 _OWN_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# In a loop's body: a pass may end early or repeat inside, so its second pass is not proven.
+_LEAVES_EARLY = (
+    ast.Break,
+    ast.Continue,
+    ast.Return,
+    ast.Try,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.Await,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.With,
+    ast.AsyncWith,
+    *(getattr(ast, name) for name in ("TryStar", "Match") if hasattr(ast, name)),
+)
 
 
 def number(value: int) -> Poly:
@@ -127,6 +146,9 @@ class SizeReader:
         self.classdef = classdef
         self.functions = functions or {}
         self.sites: Dict[int, Dict[int, Set[Any]]] = {}
+        # A call a loop repeats: id(site) -> {id(construction): {pass (1, 2): {input sizes}}}.
+        self.passes: Dict[int, Dict[int, Dict[int, Set[Any]]]] = {}
+        self._pass = 0  # the loop pass being read (1, 2), 0 outside one
         self._stack: List[int] = []  # id() of the helper calls being followed
         self._active: Set[int] = set()  # id() of the helpers being followed (no recursion)
         self._module_values = _single_assignments(module.body)
@@ -184,6 +206,10 @@ class SizeReader:
             elif isinstance(item, tuple):
                 todo.extend(item)
         return found
+
+    def pass_sizes(self, site_id: int, ctor: ast.Call, which: int) -> List[Any]:
+        """The input sizes of a call a loop repeats, on the loop's first or second pass."""
+        return list(self.passes.get(site_id, {}).get(id(ctor), {}).get(which, ()))
 
     def sizes_at(self, site_id: int, ctor: ast.Call) -> List[Any]:
         """The input sizes recorded for this layer at this site: one per way the walk reached
@@ -259,6 +285,8 @@ class SizeReader:
             elif isinstance(stmt, FUNCTIONS + (ast.ClassDef,)):
                 env[stmt.name] = None
             else:  # loops, try, match, anything else: what they bind is unknown, in and after
+                if isinstance(stmt, (ast.For, ast.While)) and not self._pass:
+                    self._two_passes(stmt, env, scope, depth)
                 for name in bound_names(stmt):
                     env[name] = None
                 for inner in statements(ast.Module(body=[stmt], type_ignores=[])):
@@ -276,6 +304,27 @@ class SizeReader:
                 for name in bound_names(stmt):
                     env[name] = None
         return returned
+
+    def _two_passes(
+        self, loop: Union[ast.For, ast.While], env: Dict[str, Any], scope: Any, depth: int
+    ) -> None:
+        """Read a loop's body twice, the second time on what the first left, for the calls
+        it repeats (`passes`): what the second pass gets is proven when the body runs straight
+        through (no break, continue, return, try, inner loop or yield). Nothing else is
+        recorded: the ordinary reading stays the one with the loop's names unknown."""
+        for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+            if isinstance(node, _LEAVES_EARLY):
+                return
+        target = bound_names(loop.target) if isinstance(loop, ast.For) else set()
+        current = dict(env)
+        try:
+            for which in (1, 2):
+                self._pass = which
+                for name in target:
+                    current[name] = None
+                self._walk(loop.body, current, scope, depth)
+        finally:
+            self._pass = 0
 
     def _bind(self, target: ast.expr, value: Any, env: Dict[str, Any]) -> None:
         if isinstance(target, ast.Name):
@@ -365,6 +414,11 @@ class SizeReader:
         return Through(layer.ctor, tuple(inputs), layer.numbers, layer.target)
 
     def _record(self, site: ast.AST, layer: Layer, size: Any) -> None:
+        if self._pass:
+            for key in self._stack + [id(site)]:
+                by_layer = self.passes.setdefault(key, {}).setdefault(id(layer.ctor), {})
+                by_layer.setdefault(self._pass, set()).add(size)
+            return
         for key in self._stack + [id(site)]:
             self.sites.setdefault(key, {}).setdefault(id(layer.ctor), set()).add(size)
 

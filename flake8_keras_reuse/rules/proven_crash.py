@@ -19,6 +19,11 @@ MESSAGES = {
         "here{via} it gets {gets} (after {gets_from}): this call raises. Give each use its "
         "own instance."
     ),
+    "loop": (
+        "'{attr}' ({cls}) was built for {built} channels on this loop's first pass (after "
+        "{built_from}); on its next pass{via} it gets {gets} (after {gets_from}): this call "
+        "raises. Give each pass its own instance."
+    ),
     "listed": (
         "'{attr}' ({cls}) was built for {built} channels where it is first listed, {first:on} "
         "(after {built_from}); here it gets {gets} (after {gets_from}): building the model "
@@ -29,13 +34,13 @@ MESSAGES = {
 
 def decide(reuse: Reuse, held: Held, channels: Channels) -> Optional[Finding]:
     """KR005 when the sizes differ provably and the layer's variables are built for them."""
-    if channels.verdict != "differ" or not channels.bound or reuse.in_loop:
+    if channels.verdict != "differ" or not channels.bound:
         return None
     return Finding(
         "KR005",
         reuse.line,
         reuse.col,
-        "listed" if reuse.listed else "again",
+        "loop" if reuse.in_loop else "listed" if reuse.listed else "again",
         args={
             "attr": reuse.shown,
             "cls": held.name,
