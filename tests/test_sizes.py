@@ -190,6 +190,19 @@ from keras import layers
 
 image = keras.Input(shape=(16, 16, 1))
 conv = layers.Conv2D(8, 3, padding="same")
+wide = layers.Conv2D(12, 1)
+
+
+def step(layer, h):
+    return layer(h)
+
+
+def maybe(layer, h, i):
+    if i:
+        return layer(h)
+    return h
+
+
 h = image
 {loop}
     {body}
@@ -210,6 +223,9 @@ h = image
         ),  # a pass may end early
         ("for _ in range(3):", "for _ in range(2):\n        h = conv(h)", False),  # nested
         ("for _ in range(3):", "h = conv(h)\n    h = other(h)", False),  # unknown op after
+        ("for _ in range(3):", "h = step(conv, h)", True),  # through a straight helper
+        ("for i in range(3):", "h = maybe(conv, h, i)", False),  # a helper's branch: may not run
+        ("for i in range(3):", "if i:\n        y = conv(h)\n    h = wide(h)", False),
     ],
 )
 def test_a_loop_proves_its_second_pass_only_when_the_body_runs_straight_through(loop, body, proven):

@@ -34,6 +34,7 @@ _LEAVES_EARLY = (
     ast.Break,
     ast.Continue,
     ast.Return,
+    ast.Raise,
     ast.Try,
     ast.For,
     ast.AsyncFor,
@@ -149,6 +150,7 @@ class SizeReader:
         # A call a loop repeats: id(site) -> {id(construction): {pass (1, 2): {input sizes}}}.
         self.passes: Dict[int, Dict[int, Dict[int, Set[Any]]]] = {}
         self._pass = 0  # the loop pass being read (1, 2), 0 outside one
+        self._doubt = False  # that pass met code that may not run on every pass
         self._stack: List[int] = []  # id() of the helper calls being followed
         self._active: Set[int] = set()  # id() of the helpers being followed (no recursion)
         self._module_values = _single_assignments(module.body)
@@ -256,6 +258,10 @@ class SizeReader:
         """Walk statements; the sizes of the values they return."""
         returned: List[Any] = []
         for stmt in body:
+            if self._pass and isinstance(stmt, _LEAVES_EARLY + (ast.If,)):
+                # A helper's branch, loop or early return: a call it holds may not run.
+                if not (isinstance(stmt, ast.Return) and stmt is body[-1]):
+                    self._doubt = True
             if isinstance(stmt, ast.Assign):
                 value = self._expr(stmt.value, env, scope, depth)
                 if isinstance(value, Layer) and len(stmt.targets) == 1:
@@ -283,7 +289,10 @@ class SizeReader:
                     env[name] = None
                 returned += self._walk(stmt.body, env, scope, depth)
             elif isinstance(stmt, FUNCTIONS + (ast.ClassDef,)):
-                env[stmt.name] = None
+                if self.functions.get(stmt.name) is stmt:
+                    env.pop(stmt.name, None)  # the module's own helper: followed by name
+                else:
+                    env[stmt.name] = None
             else:  # loops, try, match, anything else: what they bind is unknown, in and after
                 if isinstance(stmt, (ast.For, ast.While)) and not self._pass:
                     self._two_passes(stmt, env, scope, depth)
@@ -310,13 +319,15 @@ class SizeReader:
     ) -> None:
         """Read a loop's body twice, the second time on what the first left, for the calls
         it repeats (`passes`): what the second pass gets is proven when the body runs straight
-        through (no break, continue, return, try, inner loop or yield). Nothing else is
+        through (no branch, break, continue, return, try, inner loop or yield, in it or in a
+        helper it calls: each call it holds runs on every pass). Nothing else is
         recorded: the ordinary reading stays the one with the loop's names unknown."""
         for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
-            if isinstance(node, _LEAVES_EARLY):
+            if isinstance(node, _LEAVES_EARLY + (ast.If, ast.IfExp, ast.BoolOp)):
                 return
         target = bound_names(loop.target) if isinstance(loop, ast.For) else set()
         current = dict(env)
+        kept, self.passes = self.passes, {}
         try:
             for which in (1, 2):
                 self._pass = which
@@ -324,7 +335,14 @@ class SizeReader:
                     current[name] = None
                 self._walk(loop.body, current, scope, depth)
         finally:
-            self._pass = 0
+            read, self.passes = self.passes, kept
+            if not self._doubt:
+                for site, by_layer in read.items():
+                    for layer, by_pass in by_layer.items():
+                        here = self.passes.setdefault(site, {}).setdefault(layer, {})
+                        for which, found in by_pass.items():
+                            here.setdefault(which, set()).update(found)
+            self._pass, self._doubt = 0, False
 
     def _bind(self, target: ast.expr, value: Any, env: Dict[str, Any]) -> None:
         if isinstance(target, ast.Name):
@@ -349,6 +367,8 @@ class SizeReader:
             return tuple(self._expr(e, env, scope, depth) for e in node.elts)
         if isinstance(node, _OWN_SCOPES):
             return None  # a lambda or comprehension: its names are its own, its calls later
+        if self._pass and isinstance(node, (ast.IfExp, ast.BoolOp)):
+            self._doubt = True  # `a if c else conv(x)`: the call may not run on this pass
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             me = _self_name(scope)
             if me is not None and node.value.id == me and node.value.id not in env:
