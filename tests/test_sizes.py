@@ -213,7 +213,9 @@ h = image
     "loop, body, proven",
     [
         ("for _ in range(3):", "h = conv(h)", True),  # 1, then the 8 it made
-        ("while h is not None:", "h = conv(h)", True),
+        ("while h is not None:", "h = conv(h)", False),  # may stop after one pass
+        ("for _ in range(1):", "h = conv(h)", False),  # one pass: no second
+        ("for _ in [blocks]:", "h = conv(h)", False),  # one item
         ("for _ in range(3):", "h = conv(image)", False),  # 1 on every pass: runs
         ("for h in blocks:", "y = conv(h)", False),  # the loop's own name: unknown
         (

@@ -129,8 +129,16 @@ def _size_readers(
         f.name: f for f in functions if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
     readers: Readers = {}
+    # A class another class here extends may have its methods overridden (a template method):
+    # what its call() runs is not read from it alone.
+    extended = {
+        terminal_name(base)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for base in node.bases
+    }
     for classdef, reuses, _ in class_work:
-        if any(not r.separate for r in reuses):
+        if classdef.name not in extended and any(not r.separate for r in reuses):
             reader = sizes.SizeReader(tree, classdef, helpers)
             reader.read_methods()
             readers[id(classdef)] = reader
@@ -166,9 +174,9 @@ def _channels(
         return None
 
     def rule(ctor: ast.Call) -> Optional[shapes.Rule]:
-        held = resolution.held_by_call(ctor)
-        if held is None or held.name != held.layer.name:
-            return None  # a project subclass may change the channels in its own call()
+        held = _constructed(ctor, resolution)
+        if held is None:
+            return None
         found = shapes.rule(held.layer.name)
         return found if found is not None and shapes.written_for(ctor, found) else None
 
@@ -187,7 +195,7 @@ def _channels(
     verdict = sizes.compare(first, gets)
     if verdict is None or reuse.in_loop and verdict != "differ":
         return None  # two equal passes prove nothing of the third
-    held = resolution.held_by_call(layer)
+    held = _constructed(layer, resolution)
     own = shapes.rule(held.layer.name) if held is not None else None
     bound = (
         own is not None
@@ -205,6 +213,16 @@ def _channels(
         sizes.origin_text(gets),
         bound,
     )
+
+
+def _constructed(ctor: ast.Call, resolution: Resolution) -> Any:
+    """The Keras class a call constructs, when the call names that very class: a factory
+    (`conv(3, 16)` returning a Conv2D) has arguments of its own, and a project subclass may
+    change the channels in its own call()."""
+    held = resolution.held_by_call(ctor)
+    if held is None or held.name != held.layer.name:
+        return None
+    return held if catalog.spells(str(terminal_name(ctor.func)), held.layer.name) else None
 
 
 def _slip(

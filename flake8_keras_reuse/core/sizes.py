@@ -158,6 +158,31 @@ class SizeReader:
         self._methods: Dict[str, Function] = {}
         self._attrs: Dict[str, Optional[Layer]] = {}
         self._attr_values: Dict[str, List[Tuple[Function, Optional[ast.expr]]]] = {}
+        # Names a function rebinds with `global`/`nonlocal`, or a walrus binds: unknown.
+        self._escaping: Set[str] = set()
+        self._stored_elsewhere: Set[str] = set()  # attributes stored on anything but `self`
+        for node in ast.walk(module):
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                self._escaping.update(node.names)
+            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                self._escaping.add(node.target.id)
+            elif isinstance(node, FUNCTIONS):
+                params = node.args.posonlyargs + node.args.args
+                me = params[0].arg if params else None
+                for inner in ast.walk(node):
+                    if (
+                        isinstance(inner, ast.Attribute)
+                        and isinstance(inner.ctx, (ast.Store, ast.Del))
+                        and not (isinstance(inner.value, ast.Name) and inner.value.id == me)
+                    ):
+                        self._stored_elsewhere.add(inner.attr)
+        for stmt in module.body:  # module-level stores: `net.narrow = ...`
+            if not isinstance(stmt, FUNCTIONS + (ast.ClassDef,)):
+                for inner in ast.walk(stmt):
+                    if isinstance(inner, ast.Attribute) and isinstance(
+                        inner.ctx, (ast.Store, ast.Del)
+                    ):
+                        self._stored_elsewhere.add(inner.attr)
         if classdef is not None:
             for stmt in classdef.body:
                 if isinstance(stmt, FUNCTIONS):
@@ -218,6 +243,16 @@ class SizeReader:
         it (call() read on its own, and as a helper another method calls)."""
         return list(self.sites.get(site_id, {}).get(id(ctor), ()))
 
+    def _self_name(self, scope: Any) -> Optional[str]:
+        """The instance's name in one of the read class's instance methods; None elsewhere (a
+        helper's first parameter is whatever it is given)."""
+        if not isinstance(scope, FUNCTIONS) or self._methods.get(scope.name) is not scope:
+            return None
+        if _decorated(scope, "staticmethod", "classmethod"):
+            return None
+        params = scope.args.posonlyargs + scope.args.args
+        return params[0].arg if params else None
+
     # -- the class's attributes -----------------------------------------------------------
     def _read_attributes(self, classdef: ast.ClassDef) -> None:
         assigned: Dict[str, List[Tuple[Function, Optional[ast.expr]]]] = {}
@@ -242,6 +277,9 @@ class SizeReader:
                             assigned.setdefault(part.attr, []).append((method, one))
         self._attr_values = assigned
         for name, rows in assigned.items():
+            if name in self._stored_elsewhere:
+                self._attrs[name] = None  # `net.narrow = Dense(8)` from outside: unknown
+                continue
             if len(rows) != 1 or rows[0][1] is None or rows[0][0].name not in ("__init__", "build"):
                 self._attrs[name] = None
                 continue
@@ -262,8 +300,12 @@ class SizeReader:
                 # A helper's branch, loop or early return: a call it holds may not run.
                 if not (isinstance(stmt, ast.Return) and stmt is body[-1]):
                     self._doubt = True
+            for changed in _stored_through(stmt):  # `feats[0] = ...`, `d.units = 8`, `del x[0]`
+                env[changed] = None
             if isinstance(stmt, ast.Assign):
                 value = self._expr(stmt.value, env, scope, depth)
+                if isinstance(stmt.value, ast.List):
+                    value = None  # a list bound to a name may change in place
                 if isinstance(value, Layer) and len(stmt.targets) == 1:
                     target = stmt.targets[0]
                     if isinstance(target, ast.Name):
@@ -294,7 +336,7 @@ class SizeReader:
                 else:
                     env[stmt.name] = None
             else:  # loops, try, match, anything else: what they bind is unknown, in and after
-                if isinstance(stmt, (ast.For, ast.While)) and not self._pass:
+                if isinstance(stmt, ast.For) and not self._pass and not _at_most_once(stmt):
                     self._two_passes(stmt, env, scope, depth)
                 for name in bound_names(stmt):
                     env[name] = None
@@ -314,9 +356,7 @@ class SizeReader:
                     env[name] = None
         return returned
 
-    def _two_passes(
-        self, loop: Union[ast.For, ast.While], env: Dict[str, Any], scope: Any, depth: int
-    ) -> None:
+    def _two_passes(self, loop: ast.For, env: Dict[str, Any], scope: Any, depth: int) -> None:
         """Read a loop's body twice, the second time on what the first left, for the calls
         it repeats (`passes`): what the second pass gets is proven when the body runs straight
         through (no branch, break, continue, return, try, inner loop or yield, in it or in a
@@ -325,7 +365,7 @@ class SizeReader:
         for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
             if isinstance(node, _LEAVES_EARLY + (ast.If, ast.IfExp, ast.BoolOp)):
                 return
-        target = bound_names(loop.target) if isinstance(loop, ast.For) else set()
+        target = bound_names(loop.target)
         current = dict(env)
         kept, self.passes = self.passes, {}
         try:
@@ -356,6 +396,8 @@ class SizeReader:
         if node is None:
             return None
         if isinstance(node, ast.Name):
+            if node.id in self._escaping:
+                return None
             value = env.get(node.id)
             if isinstance(value, Stack):
                 env[node.id] = None  # used otherwise than by `.add`: it may change unseen
@@ -370,7 +412,7 @@ class SizeReader:
         if self._pass and isinstance(node, (ast.IfExp, ast.BoolOp)):
             self._doubt = True  # `a if c else conv(x)`: the call may not run on this pass
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            me = _self_name(scope)
+            me = self._self_name(scope)
             if me is not None and node.value.id == me and node.value.id not in env:
                 return self._attrs.get(node.attr)  # `self.a` handed to a helper
         for child in ast.iter_child_nodes(node):  # calls inside ops still run their layers
@@ -389,6 +431,11 @@ class SizeReader:
             return self._add(node, func.value.id, env, scope, depth)
         if isinstance(func, ast.Attribute):
             self._expr(func.value, env, scope, depth)  # `model.pop()` forgets a stack
+            base = func.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name) and isinstance(env.get(base.id), tuple):
+                env[base.id] = None  # `feats.append(...)`, `pair[0].append(...)`
         args = [self._expr(a, env, scope, depth) for a in node.args]
         kwargs = {k.arg: self._expr(k.value, env, scope, depth) for k in node.keywords if k.arg}
         if terminal_name(func) in ("Input", "InputLayer"):
@@ -400,7 +447,7 @@ class SizeReader:
             if not any(k.arg in (None, "layers") for k in node.keywords):
                 return Stack(None)  # filled by `.add(...)`
         layer: Optional[Layer] = None
-        me = _self_name(scope)
+        me = self._self_name(scope)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             if me is not None and func.value.id == me:
                 if func.attr in self._methods and func.attr not in self._attrs:
@@ -414,6 +461,7 @@ class SizeReader:
             if isinstance(bound, Layer):
                 layer = bound
             elif func.id in env:
+                _forget_mutable(env)  # a local function may add to a stack it closes over
                 return None
             elif func.id in self.functions:
                 helper = self.functions[func.id]
@@ -473,6 +521,8 @@ class SizeReader:
         return None
 
     def _input(self, node: ast.Call, env: Dict[str, Any], scope: Any) -> Any:
+        if any(k.arg in ("tensor", "input_tensor") or k.arg is None for k in node.keywords):
+            return None  # its shape is the tensor's
         keys = ("shape", "input_shape", "batch_shape", "batch_input_shape")
         shape = next((k.value for k in node.keywords if k.arg in keys), None)
         if shape is None and node.args:
@@ -494,8 +544,10 @@ class SizeReader:
     ) -> Any:
         """Follow a helper with its parameters bound to what the call gives (sizes, layers, or
         numbers read in the caller's scope); the size it returns when all its returns agree."""
+        _forget_mutable(caller)  # what it closes over or is given may change
         if (
             depth >= _DEPTH
+            or any(terminal_name(d) not in _NOT_PLAIN_DECORATORS for d in func.decorator_list)
             or id(func) in self._active
             or node.keywords
             and any(k.arg is None for k in node.keywords)
@@ -503,8 +555,8 @@ class SizeReader:
         ):
             return None
         positional = func.args.posonlyargs + func.args.args
-        if isinstance(node.func, ast.Attribute):  # a method: its first parameter is the instance
-            positional = positional[1:]
+        if isinstance(node.func, ast.Attribute) and not _decorated(func, "staticmethod"):
+            positional = positional[1:]  # a method: its first parameter is the instance
         defaults = dict(
             zip(
                 [a.arg for a in positional][len(positional) - len(func.args.defaults) :],
@@ -575,7 +627,7 @@ class SizeReader:
                 return None
             return self._name(node.id, scope, depth)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            me = _self_name(scope)
+            me = self._self_name(scope)
             rows = self._attr_values.get(node.attr, [])
             if me is not None and node.value.id == me and len(rows) == 1:
                 method, assigned = rows[0]
@@ -625,8 +677,15 @@ def _single_assignments(body: List[ast.stmt]) -> Dict[str, ast.expr]:
     values: Dict[str, ast.expr] = {}
     for stmt in body:
         for node in ast.walk(stmt):
+            bound: Optional[str] = None
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                counts[node.id] = counts.get(node.id, 0) + 1
+                bound = node.id
+            elif isinstance(node, ast.alias):  # `from config import width` binds it too
+                bound = (node.asname or node.name).split(".")[0]
+            elif isinstance(node, FUNCTIONS + (ast.ClassDef,)):
+                bound = node.name
+            if bound is not None:
+                counts[bound] = counts.get(bound, 0) + 1
         if (
             isinstance(stmt, ast.Assign)
             and len(stmt.targets) == 1
@@ -636,11 +695,53 @@ def _single_assignments(body: List[ast.stmt]) -> Dict[str, ast.expr]:
     return {k: v for k, v in values.items() if counts.get(k) == 1}
 
 
-def _self_name(scope: Any) -> Optional[str]:
-    if isinstance(scope, FUNCTIONS):
-        params = scope.args.posonlyargs + scope.args.args
-        return params[0].arg if params else None
-    return None
+# Decorators that leave a method's body as what runs.
+_NOT_PLAIN_DECORATORS = ("staticmethod", "classmethod")
+
+
+def _at_most_once(loop: ast.For) -> bool:
+    """A `for` over what is written to hold at most one item: no second pass to prove."""
+    over = loop.iter
+    if isinstance(over, (ast.List, ast.Tuple, ast.Set)):
+        return len(over.elts) <= 1
+    if isinstance(over, ast.Constant):
+        return not isinstance(over.value, (str, bytes)) or len(over.value) <= 1
+    if isinstance(over, ast.Call) and terminal_name(over.func) == "range" and over.args:
+        numbers = [a.value if isinstance(a, ast.Constant) else None for a in over.args]
+        if all(isinstance(n, int) for n in numbers):
+            return len(range(*numbers[:3])) <= 1  # type: ignore[arg-type]
+    return False
+
+
+def _forget_mutable(env: Dict[str, Any]) -> None:
+    for name, value in env.items():
+        if isinstance(value, (Stack, tuple)):
+            env[name] = None
+
+
+def _stored_through(stmt: ast.stmt) -> Set[str]:
+    """Names whose object a statement changes in place: `x[i] = ...`, `x.a = ...`, `del x[i]`."""
+    targets: List[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.Delete):
+        targets = list(stmt.targets)
+    found: Set[str] = set()
+    for target in targets:
+        for part in ast.walk(target):
+            if isinstance(part, (ast.Subscript, ast.Attribute)):
+                base = part.value
+                while isinstance(base, (ast.Subscript, ast.Attribute)):
+                    base = base.value
+                if isinstance(base, ast.Name):
+                    found.add(base.id)
+    return found
+
+
+def _decorated(func: Function, *names: str) -> bool:
+    return any(terminal_name(d) in names for d in func.decorator_list)
 
 
 # -- the resolution phase --------------------------------------------------------------------

@@ -115,6 +115,13 @@ def keras_layer(qname: str, extra: Optional[Mapping[str, str]] = None) -> Option
     return LayerClass(entry["class"], category)
 
 
+def spells(name: str, keras_class: str) -> bool:
+    """Whether a name is one of a Keras layer class's public spellings (`MaxPool2D` of
+    `MaxPooling2D`)."""
+    entry = _LAYERS.get(name)
+    return name == keras_class or entry is not None and entry["class"] == keras_class
+
+
 def is_keras_base(qname: str) -> bool:
     """Whether a class with this qualified name makes its subclasses Keras layers or models."""
     if not is_keras_name(qname):

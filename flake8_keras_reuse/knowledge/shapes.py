@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Dict, FrozenSet, Optional, Tuple
@@ -55,4 +56,11 @@ def written_for(ctor: ast.Call, found: Rule) -> bool:
     `Convolution2D(16, 3, 3, border_mode=...)`) had other defaults: its sizes are not read."""
     if len(ctor.args) > found.positionals:
         return False
+    if found.maps != "replace" and any(_SETS_OUTPUT.match(str(k.arg)) for k in ctor.keywords):
+        return False  # `output_shape=8`, `output_mode="multi_hot"`: not the measured default
     return all(k.arg in found.params or k.arg in _LAYER_KEYWORDS for k in ctor.keywords if k.arg)
+
+
+# A keyword that sets what a layer outputs (MultiHeadAttention's output_shape, Discretization's
+# output_mode): the table measured the default, which keeps the channels. output_size is spatial.
+_SETS_OUTPUT = re.compile(r"output(?!_size$)")

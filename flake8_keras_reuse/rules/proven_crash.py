@@ -20,8 +20,8 @@ MESSAGES = {
         "own instance."
     ),
     "loop": (
-        "'{attr}' ({cls}) was built for {built} channels on this loop's first pass (after "
-        "{built_from}); on its next pass{via} it gets {gets} (after {gets_from}): this call "
+        "'{attr}' ({cls}) is built for {built} channels on this loop's first pass (after "
+        "{built_from}); a second pass{via} gives it {gets} (after {gets_from}), and that call "
         "raises. Give each pass its own instance."
     ),
     "listed": (
