@@ -389,6 +389,27 @@ def widen():
 widen()
 model.add(shared)  # gets 8
 """,
+    # a factory builds the reused layer on another axis than its class's default
+    "p30_norm_factory": """\
+import keras
+from keras import layers
+
+
+def make_norm():
+    return layers.BatchNormalization(axis=1)
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.a = layers.Conv2D(6, 3, padding="same")
+        self.b = layers.Conv2D(16, 3, padding="same")
+        self.norm = make_norm()
+
+    def call(self, x):
+        x = self.norm(self.a(x))
+        return self.norm(self.b(x))
+""",
 }
 
 
@@ -405,6 +426,7 @@ CALLS = {
     "p18_template": "Wide()(np.zeros((1, 5)))",
     "p21_patched_attr": "net(np.zeros((1, 5)))",
     "p28_helper_first_param": "Net()(np.zeros((1, 5)))",
+    "p30_norm_factory": "Net()(np.zeros((1, 8, 8, 3)))",
 }
 # The modules two programs import (never read by the analysis: it does not import code).
 MODULES = {

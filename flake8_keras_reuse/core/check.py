@@ -195,7 +195,10 @@ def _channels(
     verdict = sizes.compare(first, gets)
     if verdict is None or reuse.in_loop and verdict != "differ":
         return None  # two equal passes prove nothing of the third
-    held = _constructed(layer, resolution)
+    held = resolution.held_by_call(layer)
+    named = str(terminal_name(layer.func))
+    if held is not None and not (catalog.spells(named, held.layer.name) or named in by_name):
+        held = None  # a factory (`make_norm()` may set another axis): not the class's defaults
     own = shapes.rule(held.layer.name) if held is not None else None
     bound = (
         own is not None
