@@ -123,6 +123,9 @@ def _size_readers(
 ) -> Readers:
     """Channel sizes are read only where a reuse was found, and never in a file that sets
     another image data format (channels first: the last axis is not the channels)."""
+    graph_reuses = [r for reuses, _ in scope_work for r in reuses]
+    if not graph_reuses and not any(reuses for _, reuses, _ in class_work):
+        return {}
     if any(word in source for word in _OTHER_LAYOUTS):
         return {}
     helpers = {
@@ -131,20 +134,15 @@ def _size_readers(
     readers: Readers = {}
     # A class another class here extends may have its methods overridden (a template method):
     # what its call() runs is not read from it alone.
-    extended = {
-        terminal_name(base)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ClassDef)
-        for base in node.bases
-    }
+    extended = {terminal_name(base) for c in by_name.values() for base in c.bases}
+    facts = sizes.ModuleFacts.of(tree)
     for classdef, reuses, _ in class_work:
         if classdef.name not in extended and any(not r.separate for r in reuses):
-            reader = sizes.SizeReader(tree, classdef, helpers)
+            reader = sizes.SizeReader(tree, classdef, helpers, facts)
             reader.read_methods()
             readers[id(classdef)] = reader
-    graph_reuses = [r for reuses, _ in scope_work for r in reuses]
     if graph_reuses:
-        reader = sizes.SizeReader(tree, None, helpers)
+        reader = sizes.SizeReader(tree, None, helpers, facts)
         reader.read_body(tree)
         for helper in helpers.values():
             reader.read_body(helper)

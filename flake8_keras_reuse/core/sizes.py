@@ -129,6 +129,39 @@ class Stack:
 SizeExpr = Union[Given, Through, None]
 
 
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What every reader of one file needs of the whole module, read once per file."""
+
+    values: Dict[str, ast.expr]  # names the module body assigns exactly once
+    escaping: FrozenSet[str]  # rebound by `global`/`nonlocal` or a walrus: unknown
+    stored_elsewhere: FrozenSet[str]  # attributes stored on anything but a method's `self`
+
+    @staticmethod
+    def of(module: ast.Module) -> ModuleFacts:
+        escaping: Set[str] = set()
+        stored: Set[str] = set()
+        todo: List[Tuple[ast.AST, Optional[str]]] = [(module, None)]
+        while todo:  # one walk; each node with the instance name of its function
+            node, me = todo.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, FUNCTIONS):
+                    params = child.args.posonlyargs + child.args.args
+                    todo.append((child, params[0].arg if params else None))
+                    continue
+                if isinstance(child, (ast.Global, ast.Nonlocal)):
+                    escaping.update(child.names)
+                elif isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
+                    escaping.add(child.target.id)
+                elif isinstance(child, ast.Attribute) and isinstance(
+                    child.ctx, (ast.Store, ast.Del)
+                ):
+                    if not (isinstance(child.value, ast.Name) and child.value.id == me):
+                        stored.add(child.attr)  # `net.narrow = Dense(8)`, `d.units = 8`
+                todo.append((child, me))
+        return ModuleFacts(_single_assignments(module.body), frozenset(escaping), frozenset(stored))
+
+
 class SizeReader:
     """The syntax phase over one class (its methods) or one graph body (module or function).
 
@@ -142,6 +175,7 @@ class SizeReader:
         module: ast.Module,
         classdef: Optional[ast.ClassDef] = None,
         functions: Optional[Dict[str, Function]] = None,
+        facts: Optional[ModuleFacts] = None,
     ) -> None:
         self.module = module
         self.classdef = classdef
@@ -153,36 +187,14 @@ class SizeReader:
         self._doubt = False  # that pass met code that may not run on every pass
         self._stack: List[int] = []  # id() of the helper calls being followed
         self._active: Set[int] = set()  # id() of the helpers being followed (no recursion)
-        self._module_values = _single_assignments(module.body)
+        facts = facts or ModuleFacts.of(module)
+        self._module_values = facts.values
+        self._escaping = facts.escaping
+        self._stored_elsewhere = facts.stored_elsewhere
         self._scopes: Dict[int, Tuple[Set[str], Dict[str, ast.expr], Set[str]]] = {}
         self._methods: Dict[str, Function] = {}
         self._attrs: Dict[str, Optional[Layer]] = {}
         self._attr_values: Dict[str, List[Tuple[Function, Optional[ast.expr]]]] = {}
-        # Names a function rebinds with `global`/`nonlocal`, or a walrus binds: unknown.
-        self._escaping: Set[str] = set()
-        self._stored_elsewhere: Set[str] = set()  # attributes stored on anything but `self`
-        for node in ast.walk(module):
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                self._escaping.update(node.names)
-            elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                self._escaping.add(node.target.id)
-            elif isinstance(node, FUNCTIONS):
-                params = node.args.posonlyargs + node.args.args
-                me = params[0].arg if params else None
-                for inner in ast.walk(node):
-                    if (
-                        isinstance(inner, ast.Attribute)
-                        and isinstance(inner.ctx, (ast.Store, ast.Del))
-                        and not (isinstance(inner.value, ast.Name) and inner.value.id == me)
-                    ):
-                        self._stored_elsewhere.add(inner.attr)
-        for stmt in module.body:  # module-level stores: `net.narrow = ...`
-            if not isinstance(stmt, FUNCTIONS + (ast.ClassDef,)):
-                for inner in ast.walk(stmt):
-                    if isinstance(inner, ast.Attribute) and isinstance(
-                        inner.ctx, (ast.Store, ast.Del)
-                    ):
-                        self._stored_elsewhere.add(inner.attr)
         if classdef is not None:
             for stmt in classdef.body:
                 if isinstance(stmt, FUNCTIONS):
