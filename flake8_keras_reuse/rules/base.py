@@ -4,7 +4,7 @@ their messages share."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Tuple
+from typing import Callable, Dict, Optional, Protocol, Tuple
 
 from ..findings import Finding
 from ..knowledge.catalog import LayerClass
@@ -106,6 +106,18 @@ class Binding(Protocol):
 
 # What a layer of each category keeps, for the messages that are about the instance itself.
 STATE = {"stats": "moving statistics", "weights": "weights", "table": "table", "model": "weights"}
+
+
+def layer_args(reuse: Reuse, held: Held) -> Dict[str, str]:
+    """The message fields every finding of a reused layer carries: how it is written, its
+    class and the Keras class behind it, and the helper the call goes through."""
+    return {
+        "attr": reuse.shown,
+        "cls": held.name,
+        "layer": held.layer.name,
+        "category": held.layer.category,
+        "via": reuse.via,
+    }
 
 
 def through(helper: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..findings import Channels, Finding, Related
-from .base import Held, Place, Reuse, Rule, describe, through
+from .base import Held, Place, Reuse, Rule, describe, layer_args, through
 
 MESSAGES = {
     "again": (
@@ -42,11 +42,7 @@ def decide(reuse: Reuse, held: Held, channels: Channels) -> Optional[Finding]:
         reuse.col,
         "loop" if reuse.in_loop else "listed" if reuse.listed else "again",
         args={
-            "attr": reuse.shown,
-            "cls": held.name,
-            "layer": held.layer.name,
-            "category": held.layer.category,
-            "via": reuse.via,
+            **layer_args(reuse, held),
             "built": channels.built,
             "built_from": channels.built_from,
             "gets": channels.gets,

@@ -12,7 +12,7 @@ from typing import Optional
 from ..findings import Channels, Finding, Related
 from ..knowledge.keras_api import what_fails
 from . import proven_crash, two_owners
-from .base import Held, Place, Reuse, Rule, describe, through
+from .base import Held, Place, Reuse, Rule, describe, layer_args, through
 
 # Categories whose reuse is reported, and by which code. The categories are derived from real
 # Keras by tools/gen_catalog.py, which documents each.
@@ -86,11 +86,7 @@ def decide(
         reuse.col,
         kind,
         args={
-            "attr": reuse.shown,
-            "cls": held.name,
-            "layer": held.layer.name,
-            "category": held.layer.category,
-            "via": reuse.via,
+            **layer_args(reuse, held),
             **({"equal": channels.gets} if equal and channels is not None else {}),
         },
         related=(Related(reuse.first_line),),
