@@ -92,16 +92,23 @@ def check(
         return []
     from ..resolution import Resolution  # astroid, only for files with candidates
 
-    readers = _size_readers(tree, source, class_work, scope_work, found.functions, by_name)
-    with Resolution(
-        tree,
-        source,
-        filename,
-        settings.layers,
-        _asked(tree, source, class_work, scope_work) + _size_constructions(readers),
-        facts.walrus,
-    ) as resolution:
+    asked = _asked(tree, source, class_work, scope_work)
+    resolution = Resolution(tree, source, filename, settings.layers, asked, facts.walrus)
+    try:
+        # Sizes are read only for the reuses a verdict can use (those whose layer resolved).
+        args = (tree, source, class_work, scope_work, found.functions, by_name)
+        readers = _size_readers(*args, resolution)
+        if not all(resolution.built(call) for call in _size_constructions(readers)):
+            # A construction the sizes name sits in arguments the tree left out (a
+            # Sequential's list): the tree is built again with every reader's constructions
+            # kept, as it would have been had they been asked at once.
+            resolution.close()
+            readers = _size_readers(*args)
+            wanted = asked + _size_constructions(readers)
+            resolution = Resolution(tree, source, filename, settings.layers, wanted, facts.walrus)
         return _decide(resolution, class_work, scope_work, readers, by_name, tree)
+    finally:
+        resolution.close()
 
 
 # Words of a file that may put the channels on another axis than the last (Keras 2/3's
@@ -120,10 +127,14 @@ def _size_readers(
     scope_work: Sequence[ScopeWork],
     functions: Sequence[ast.AST],
     by_name: Dict[str, ast.ClassDef],
+    resolution: Optional[Resolution] = None,
 ) -> Readers:
     """Channel sizes are read only where a reuse was found, and never in a file that sets
-    another image data format (channels first: the last axis is not the channels)."""
+    another image data format (channels first: the last axis is not the channels). Given the
+    resolution, only for the reuses whose layer it resolved: `_channels` reads no other."""
     graph_reuses = [r for reuses, _ in scope_work for r in reuses]
+    if resolution is not None:
+        graph_reuses = [r for r in graph_reuses if _sizable(r, _graph_held(resolution, r.slot))]
     if not graph_reuses and not any(reuses for _, reuses, _ in class_work):
         return {}
     if any(word in source for word in _OTHER_LAYOUTS):
@@ -135,19 +146,42 @@ def _size_readers(
     # A class another class here extends may have its methods overridden (a template method):
     # what its call() runs is not read from it alone.
     extended = {terminal_name(base) for c in by_name.values() for base in c.bases}
-    facts = sizes.ModuleFacts.of(tree)
+    facts: Optional[sizes.ModuleFacts] = None  # read for the first reader, if any
     for classdef, reuses, _ in class_work:
-        if classdef.name not in extended and any(not r.separate for r in reuses):
+        if classdef.name in extended:
+            continue
+        if resolution is None:
+            sized = [r for r in reuses if not r.separate]
+        else:
+            cls = resolution.classdef(classdef)
+            if cls is None or not resolution.is_keras_class(cls):
+                continue
+            sized = [r for r in reuses if _sizable(r, resolution.held(cls, r.slot))]
+        if sized:
+            facts = facts or sizes.ModuleFacts.of(tree)
             reader = sizes.SizeReader(tree, classdef, helpers, facts)
+            if resolution is not None and all(reader.layer_of(r.slot) is None for r in sized):
+                continue
             reader.read_methods()
             readers[id(classdef)] = reader
     if graph_reuses:
+        facts = facts or sizes.ModuleFacts.of(tree)
         reader = sizes.SizeReader(tree, None, helpers, facts)
         reader.read_body(tree)
         for helper in helpers.values():
             reader.read_body(helper)
         readers[0] = reader
     return readers
+
+
+def _sizable(reuse: Any, held: Any) -> bool:
+    """Whether `_channels` reads the sizes of a reuse whose layer resolved to `held`."""
+    return (
+        held is not None
+        and not reuse.separate
+        and bool(reuse.calls)
+        and bool(reuse.calls[1] or reuse.in_loop)
+    )
 
 
 def _size_constructions(readers: Readers) -> List[ast.AST]:

@@ -45,7 +45,13 @@ class Resolution:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the trees (idempotent)."""
         project = self.project
+        if project is None:
+            return
         project.release()
         # Drop the references into the trees before a freeze.
         self.resolver = self._classes = self._calls = self._held = None  # type: ignore
@@ -69,6 +75,10 @@ class Resolution:
         """What a call of the linted tree makes (resolver.Held), or None."""
         call = self._calls.get(_span(node))
         return None if call is None else self.resolver.held_by_value(call)
+
+    def built(self, node: ast.AST) -> bool:
+        """Whether a call of the linted tree is in the astroid tree (not in left-out arguments)."""
+        return _span(node) in self._calls
 
     def keeps_argument(self, call: ast.AST) -> bool:
         found = self._calls.get(_span(call))
