@@ -247,6 +247,16 @@ OPTIONS: Tuple[Option, ...] = (
         default=False,
     ),
     Option(
+        ("--exit-zero",),
+        FLAG,
+        "exit with status 0 even when there are findings (an internal error still exits 2)",
+        "exit 0 even when there are findings, as flake8's and ruff's `--exit-zero` (a KR900 "
+        "internal error still exits 2)",
+        OUTPUT,
+        key="exit-zero",
+        default=False,
+    ),
+    Option(
         ("-j", "--jobs"),
         JOBS,
         "processes to check files with, or 'auto' (default: auto); "

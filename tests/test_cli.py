@@ -242,6 +242,29 @@ def test_statistics(tmp_path):
     assert as_json.stderr.splitlines() == tail
 
 
+def test_exit_zero_reports_and_succeeds(tmp_path, monkeypatch, capsys):
+    # As flake8's and ruff's --exit-zero: the same report, status 0; from pyproject too.
+    failing = keras_reuse("--isolated", EXAMPLE, status=(1,))
+    passing = keras_reuse("--isolated", "--exit-zero", EXAMPLE, status=(0,))
+    assert passing.stdout == failing.stdout and len(codes(passing.stdout)) == 2
+    (tmp_path / "pyproject.toml").write_text("[tool.keras-reuse]\nexit-zero = true\n")
+    (tmp_path / "net.py").write_text(CONFIGURED)
+    assert codes(keras_reuse(cwd=tmp_path, status=(0,)).stdout)
+    (tmp_path / "pyproject.toml").write_text('[tool.keras-reuse]\nexit-zero = "yes"\n')
+    assert "exit-zero" in keras_reuse(cwd=tmp_path, status=(2,)).stderr
+    # An internal error is no finding to adopt: it still fails the run.
+    from flake8_keras_reuse.command import lint
+    from flake8_keras_reuse.command import main as cli
+    from flake8_keras_reuse.findings import Finding
+
+    def broken(*args, **kwargs):
+        return [Finding("KR900", 1, 0, "internal", {"error": "X", "where": "y.py:1"})]
+
+    monkeypatch.setattr(lint, "analyse", broken)
+    assert cli.main(["--isolated", "--exit-zero", str(EXAMPLE)]) == 2
+    assert "KR900" in capsys.readouterr().out
+
+
 def test_output_file(tmp_path):
     out = tmp_path / "report.txt"
     proc = keras_reuse("--isolated", "-o", out, EXAMPLE, status=(1,))
