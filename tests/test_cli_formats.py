@@ -58,6 +58,29 @@ def test_sarif_on_the_example_is_valid_sarif_2_1_0():
         }
 
 
+def _fingerprints(folder):
+    [run] = json.loads(report("sarif", "net.py", cwd=folder))["runs"]
+    return [(r["ruleId"], r["partialFingerprints"]["kerasReuseFinding/v1"]) for r in run["results"]]
+
+
+def test_sarif_fingerprints_follow_a_finding_across_line_moves(tmp_path):
+    # Code scanning matches results across commits by partialFingerprints: a finding keeps its
+    # key when the code above it moves, and two calls of one instance get two keys.
+    body = (ROOT / "examples" / "feature_extractor.py").read_text(encoding="utf-8")
+    (tmp_path / "net.py").write_text(body, encoding="utf-8")
+    before = _fingerprints(tmp_path)
+    assert before == _fingerprints(tmp_path) and len(before) == 2  # stable across runs
+    assert len({key for _, key in before}) == 2
+    (tmp_path / "net.py").write_text("import os\n\n\n" + body, encoding="utf-8")
+    assert _fingerprints(tmp_path) == before
+    # A third call of the reused instance is a new finding with a new key; the old ones keep theirs.
+    twice = body.replace("        return x\n", "        x = self.norm(x)\n        return x\n", 1)
+    assert twice != body
+    (tmp_path / "net.py").write_text(twice, encoding="utf-8")
+    after = _fingerprints(tmp_path)
+    assert len(after) == 3 and set(before) <= set(after)
+
+
 def test_every_help_uri_names_a_readme_section():
     headings = re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)
     # GitHub's anchors: lower case, punctuation dropped, spaces as hyphens.

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -99,6 +100,7 @@ def sarif(findings: List[Row]) -> str:
     rules = list(RULES.values())
     index = {rule.code: i for i, rule in enumerate(rules)}
     results, notifications = [], []
+    prints = _fingerprints(findings)
     for f in findings:
         where = [_sarif_location(f)]
         if f.code is None:
@@ -115,6 +117,7 @@ def sarif(findings: List[Row]) -> str:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        result["partialFingerprints"] = {FINGERPRINT: prints[id(f)]}
         if f.cell is not None:
             result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.char_col}
         results.append(result)
@@ -145,6 +148,25 @@ def sarif(findings: List[Row]) -> str:
     }
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2) + "\n"
+
+
+# Code scanning follows a result across commits by this key: made of the file, the code, what
+# the message names (the instance, its class, a twin or a size) and which such finding of the
+# file it is in line order, never of a line or column, so moving the code keeps it.
+FINGERPRINT = "kerasReuseFinding/v1"
+
+
+def _fingerprints(findings: List[Row]) -> Dict[int, str]:
+    seen: Counter[Tuple[str, ...]] = collections.Counter()
+    prints: Dict[int, str] = {}
+    for f in sorted(findings, key=lambda r: (r.path, r.cell or 0, r.line, r.col)):
+        args = f.finding.args if f.finding is not None else {}
+        named = tuple(f"{k}={args[k]}" for k in sorted(args))
+        key = (f.path.replace(os.sep, "/"), str(f.code), *named)
+        seen[key] += 1
+        text = "\0".join((*key, str(seen[key])))
+        prints[id(f)] = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return prints
 
 
 def _sarif_location(f: Row) -> Dict:
