@@ -39,12 +39,34 @@ class Related:
     role: str = "first"
 
 
+# How far a fix may be trusted (ruff's applicability): `--fix` applies the safe ones,
+# `--unsafe-fixes` the unsafe ones too; a display-only fix is shown, never applied.
+SAFE = "safe"
+UNSAFE = "unsafe"
+DISPLAY_ONLY = "display-only"
+APPLICABILITIES = (SAFE, UNSAFE, DISPLAY_ONLY)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, col) to (end_line, end_col) with `text` (equal positions:
+    an insertion). Positions as a finding's: lines from 1, columns in UTF-8 bytes from 0;
+    `text` says "\n" for a line break, whatever the file's own."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    text: str
+
+
 @dataclass(frozen=True)
 class Fix:
-    """Room for an automatic fix: text edits as (line, col, end_line, end_col, new text)."""
+    """An automatic fix of one finding: its edits, applied together or not at all."""
 
-    description: str
-    edits: Tuple[Tuple[int, int, int, int, str], ...] = ()
+    description: str  # what it does, and for an unsafe one why it is not safe
+    edits: Tuple[Edit, ...] = ()
+    applicability: str = SAFE
 
 
 @dataclass(frozen=True)

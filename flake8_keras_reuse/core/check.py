@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 from ..findings import Channels, Finding, Settings
 from ..knowledge import catalog, shapes
 from ..rules import built_in_call, merge, reused_layer, slip, text, two_owners
-from . import owners, sizes, twins, walk
+from . import fixes, owners, sizes, twins, walk
 from .index import FileFacts, index, self_param
 from .syntax import Assignment, instance_assignments, terminal_name
 from .walk.paths import Conditions
@@ -106,7 +106,8 @@ def check(
             readers = _size_readers(*args)
             wanted = asked + _size_constructions(readers)
             resolution = Resolution(tree, source, filename, settings.layers, wanted, facts.walrus)
-        return _decide(resolution, class_work, scope_work, readers, by_name, tree)
+        decided = _decide(resolution, class_work, scope_work, readers, by_name, tree)
+        return fixes.attach(decided, tree, source)
     finally:
         resolution.close()
 
