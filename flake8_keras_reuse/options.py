@@ -31,6 +31,7 @@ CODES = "which codes are reported (flake8's rules)"
 LAYERS = "layer classes the catalog does not know (comma-separated qualified names)"
 FILES = "which files are checked"
 OUTPUT = "output"
+FIXES = "fixes (as ruff's)"
 
 # flake8's default excludes, and the tool and environment folders ruff also skips.
 DEFAULT_EXCLUDE = (
@@ -254,6 +255,45 @@ OPTIONS: Tuple[Option, ...] = (
         "internal error still exits 2)",
         OUTPUT,
         key="exit-zero",
+        default=False,
+    ),
+    Option(
+        ("--fix",),
+        FLAG,
+        "apply the safe fixes, then report what is left",
+        "apply the fixes that are safe, write the files, and report what is left (standard "
+        "input: the fixed text is written to standard output, the report to standard error)",
+        FIXES,
+        key="fix",
+        default=False,
+    ),
+    Option(
+        ("--unsafe-fixes",),
+        FLAG,
+        "apply the unsafe fixes too (with --fix or --diff)",
+        "with `--fix` or `--diff`, apply the unsafe fixes too (they may change what a saved "
+        "model loads: see [Fixing](#fixing))",
+        FIXES,
+        key="unsafe-fixes",
+        default=False,
+    ),
+    Option(
+        ("--diff",),
+        FLAG,
+        "print what --fix would change as a unified diff, and write nothing",
+        "print what `--fix` would change as a unified diff (`patch -p0` and `git apply -p0` "
+        "apply it) and write nothing; exit 1 when there is a change",
+        FIXES,
+        default=False,
+    ),
+    Option(
+        ("--show-fixes",),
+        FLAG,
+        "list the fixes applied (or, without --fix, the fixes offered), per file",
+        "list the fixes applied per file (without `--fix`: the fixes each finding offers, and "
+        "their applicability)",
+        FIXES,
+        key="show-fixes",
         default=False,
     ),
     Option(

@@ -312,7 +312,7 @@ def test_jobs_are_capped_at_the_cores(tmp_path, monkeypatch):
     for i in range(5):
         (tmp_path / f"m{i}.py").write_text(MODEL)
     files = sorted(str(p) for p in tmp_path.glob("*.py"))
-    rows = cli._check(cli.Linter(), files, 300)
+    rows = [row for found in cli._check(cli.Linter().lint_path, files, 300) for row in found]
     assert started == [2] and len(rows) == 6 and str(path) in {r.path for r in rows}
 
 

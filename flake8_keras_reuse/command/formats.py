@@ -58,9 +58,30 @@ def as_json(findings: List[Row]) -> str:
                 "message": f.message,
                 "url": rule.help_uri if rule else None,
                 "severity": rule.severity if rule else None,
+                "fix": _fix(f),
             }
         )
     return json.dumps(rows, indent=2) + "\n"
+
+
+def _fix(f: Row) -> Any:
+    """A finding's fix as ruff's JSON gives it: applicability, message and edits (positions
+    as the finding's, columns in UTF-8 bytes from 1; in a notebook, of the joined cells)."""
+    fix = f.finding.fix if f.finding is not None else None
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.description,
+        "edits": [
+            {
+                "location": {"row": e.line, "column": e.col + 1},
+                "end_location": {"row": e.end_line, "column": e.end_col + 1},
+                "content": e.text,
+            }
+            for e in fix.edits
+        ],
+    }
 
 
 def github(findings: List[Row]) -> str:
@@ -199,3 +220,30 @@ def statistics(findings: List[Row]) -> str:
 
 
 WRITERS = {"text": text, "json": as_json, "sarif": sarif, "github": github}
+
+
+def fixed(outcomes: List[Tuple[str, Any]]) -> str:
+    """--show-fixes with --fix: per file, how many findings of each code were fixed (ruff's)."""
+    out = []
+    for path, outcome in outcomes:
+        counts: Counter[str] = collections.Counter(f.code for f in outcome.fixed)
+        if counts:
+            out.append(f"- {one_line(path)}:\n")
+            for code in sorted(counts):
+                rule = RULES.get(code)
+                out.append(f"    {counts[code]} x {code} ({rule.name if rule else code})\n")
+    total = sum(len(outcome.fixed) for _, outcome in outcomes)
+    if not total:
+        return "No findings fixed.\n"
+    return f"Fixed {total} finding{'s' * (total != 1)}:\n" + "".join(out)
+
+
+def offered(findings: List[Row]) -> str:
+    """--show-fixes without --fix: the fix each finding offers, and its applicability."""
+    out = [
+        f"{location(f)}: {f.code} [{f.finding.fix.applicability}] "
+        f"{one_line(f.finding.fix.description)}\n"
+        for f in findings
+        if f.finding is not None and f.finding.fix is not None
+    ]
+    return "".join(out) if out else "No fixes offered.\n"

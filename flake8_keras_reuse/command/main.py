@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 import traceback
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .. import __version__
 from ..api import raise_errors
@@ -39,10 +39,12 @@ from ..options import (
 from ..rules import internal_error
 from . import config, formats
 from .files import PathError, excluded, find_files, normalize_patterns
+from .fixing import Fixer, Outcome, unified_diff
 from .lint import Linter, Row
 from .selection import Selection
 
 PROG = "keras-reuse"
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -215,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
         disable_noqa=bool(settings.get("disable-noqa")),
     )
     exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
+    diff = bool(args.diff)
+    fixing = diff or bool(settings.get("fix"))
+    fixer = Fixer(linter, unsafe=bool(settings.get("unsafe-fixes"))) if fixing else None
+    outcomes: List[Outcome] = []
+    fixed_stdin: Optional[bytes] = None
 
     if args.stdin_filename is not None or "-" in args.paths:
         if any(path != "-" for path in args.paths):
@@ -223,24 +230,65 @@ def run(args: argparse.Namespace) -> int:
         if sys.stdin is None:  # the process was started with its standard input closed
             raise UsageError("standard input is closed: nothing to check")
         data = sys.stdin.buffer.read()
-        findings = [] if excluded(name, exclude) else linter.lint_bytes(data, name)
+        if excluded(name, exclude):
+            findings: List[Row] = []
+        elif fixer is not None:
+            outcome = fixer.fix_bytes(data, name)
+            outcomes.append(outcome)
+            findings = outcome.rows
+            fixed_stdin = outcome.data if outcome.data is not None else data
+        else:
+            findings = linter.lint_bytes(data, name)
+        paths = [name]
     else:
         respect_gitignore = bool(settings.get("respect-gitignore"))
         unreadable: List[Tuple[str, str]] = []
         files = find_files(args.paths or ["."], exclude, respect_gitignore, unreadable)
         findings = [Row(path, 1, 1, 1, None, error) for path, error in unreadable]
-        findings += _check(linter, files, settings.get("jobs"))
+        if fixer is None:
+            findings += [
+                row
+                for rows in _check(linter.lint_path, files, settings.get("jobs"))
+                for row in rows
+            ]
+        else:
+            outcomes = _check(fixer.fix_path, files, settings.get("jobs"))
+            findings += [row for outcome in outcomes for row in outcome.rows]
+        paths = files
 
-    fmt = settings.get("format")
     if args.output_file:
         _check_output(args.output_file)  # before the work, where it can be
+    if diff:
+        return _report_diff(outcomes, paths, findings, args.output_file)
+    if fixer is not None and fixed_stdin is None:
+        _write_fixed(outcomes, paths)
+    fmt = settings.get("format")
     report = formats.WRITERS[fmt](findings)
-    stats = formats.statistics(findings) if settings.get("statistics") else ""
-    if stats and fmt == "text":
-        report, stats = report + stats, ""
-    _write(report, args.output_file)
-    if stats:
-        sys.stderr.write(stats)
+    extra = formats.statistics(findings) if settings.get("statistics") else ""
+    if settings.get("show-fixes"):
+        if fixer is not None:
+            extra += formats.fixed(list(zip(paths, outcomes)))
+        else:
+            extra += formats.offered(findings)
+    if extra and fmt == "text" and fixed_stdin is None:
+        report, extra = report + extra, ""
+    if fixed_stdin is not None:  # the fixed text is the output; the report goes beside it
+        _write_bytes(fixed_stdin)
+        sys.stderr.write(report)
+    else:
+        _write(report, args.output_file)
+    if extra:
+        sys.stderr.write(extra)
+    if fixer is not None:
+        count = sum(len(o.fixed) for o in outcomes)
+        if count:
+            left = sum(1 for f in findings if f.code is not None)
+            sys.stderr.write(
+                f"{PROG}: fixed {count} finding{'s' * (count != 1)} "
+                f"({left} left; without --unsafe-fixes, unsafe fixes are not applied)\n"
+                if not settings.get("unsafe-fixes")
+                else f"{PROG}: fixed {count} finding{'s' * (count != 1)} ({left} left)\n"
+            )
     if any(f.code == internal_error.RULE.code for f in findings):
         return 2
     if settings.get("exit-zero"):
@@ -248,8 +296,52 @@ def run(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
-def _check(linter: Linter, files: List[str], jobs: Union[int, str]) -> List[Row]:
-    """Findings for every file, in file order; -j N gives the very same list as -j 1.
+def _report_diff(
+    outcomes: List[Outcome], paths: List[str], findings: List[Row], output_file: Optional[str]
+) -> int:
+    """--diff: what --fix would change, as one unified diff; nothing is written to a file."""
+    parts = [
+        unified_diff(path, outcome.original, outcome.data)
+        for path, outcome in zip(paths, outcomes)
+        if outcome.data is not None
+    ]
+    _write("".join(parts), output_file)
+    count = sum(len(o.fixed) for o in outcomes if o.data is not None)
+    if count:
+        sys.stderr.write(f"{PROG}: would fix {count} finding{'s' * (count != 1)}\n")
+    if any(f.code == internal_error.RULE.code for f in findings):
+        return 2
+    return 1 if parts else 0
+
+
+def _write_fixed(outcomes: List[Outcome], paths: List[str]) -> None:
+    """Each changed file written again in place (its mode and links kept)."""
+    for path, outcome in zip(paths, outcomes):
+        if outcome.data is None:
+            continue
+        try:
+            with open(path, "r+b") as handle:
+                handle.write(outcome.data)
+                handle.truncate()
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_bytes(data: bytes) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except OSError as exc:
+        _quiet_stdout()
+        raise OutputError(f"cannot write the fixed text: {exc.strerror or exc}") from None
+
+
+def _check(work: Callable[[str], T], files: List[str], jobs: Union[int, str]) -> List[T]:
+    """`work` (the linter's or the fixer's) on every file, in file order; -j N gives the very
+    same list as -j 1.
 
     At most one worker per core: more only cost memory (each holds its own caches)."""
     cores = os.cpu_count() or 1
@@ -264,14 +356,14 @@ def _check(linter: Linter, files: List[str], jobs: Union[int, str]) -> List[Row]
         if pool is not None:
             try:
                 chunk = max(1, len(files) // (jobs * 4))
-                per_file = list(pool.imap(linter.lint_path, files, chunksize=chunk))
+                per_file = list(pool.imap(work, files, chunksize=chunk))
                 pool.close()
             finally:
                 pool.terminate()  # Ctrl-C, SIGTERM or an error: the workers end with the run
                 pool.join()
     if per_file is None:
-        per_file = [linter.lint_path(path) for path in files]
-    return [finding for found in per_file for finding in found]
+        per_file = [work(path) for path in files]
+    return per_file
 
 
 def _worker_signals() -> None:

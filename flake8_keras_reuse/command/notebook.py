@@ -134,14 +134,29 @@ def _skip_space(text: str, index: int) -> int:
 
 
 def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
-    """{cell index: the file line of each element of its source} from the notebook's text,
-    read with the json module's own scanner (values skipped by raw_decode, so outputs cost
-    what parsing them costs); {} when the layout is not the usual one."""
-    decoder = json.JSONDecoder()
+    """{cell index: the file line of each element of its source} from the notebook's text;
+    {} when the layout is not the usual one."""
     newlines = [match.start() for match in re.finditer("\n", text)]
 
     def line_of(index: int) -> int:
         return bisect_right(newlines, index) + 1
+
+    return {
+        number: tuple(line_of(i) for i in elements) if elements else (line_of(start),)
+        for number, start, _, elements in source_spans(text)
+    }
+
+
+# Where one cell's source is written in the notebook's text: (cell index, start and end of
+# its JSON value, the start of each element when it is a list (else None)).
+SourceSpan = Tuple[int, int, int, Optional[List[int]]]
+
+
+def source_spans(text: str) -> List[SourceSpan]:
+    """Where each cell's source is written in the notebook's text, read with the json module's
+    own scanner (values skipped by raw_decode, so outputs cost what parsing them costs); []
+    when the layout is not the usual one."""
+    decoder = json.JSONDecoder()
 
     def members(index: int) -> Iterator[Tuple[str, int]]:
         """(key, index of its value) of the object at `index`."""
@@ -163,7 +178,7 @@ def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
             if text[index] == ",":
                 index = _skip_space(text, index + 1)
 
-    layout: Dict[int, Tuple[int, ...]] = {}
+    spans: List[SourceSpan] = []
     try:
         top = _skip_space(text, 0)
         for key, cells in members(top):
@@ -172,16 +187,15 @@ def _source_layout(text: str) -> Dict[int, Tuple[int, ...]]:
             for number, cell in enumerate(elements(cells)):
                 if text[cell] != "{":
                     continue
-                for field, source in members(cell):
-                    if field != "source":
+                for name, source in members(cell):
+                    if name != "source":
                         continue
-                    if text[source] == "[":
-                        layout[number] = tuple(line_of(i) for i in elements(source))
-                    else:
-                        layout[number] = (line_of(source),)
+                    end = decoder.raw_decode(text, source)[1]
+                    parts = list(elements(source)) if text[source] == "[" else None
+                    spans.append((number, source, end, parts))
     except (ValueError, IndexError, RecursionError):
-        return {}
-    return layout
+        return []
+    return spans
 
 
 def _language(data: dict) -> str:
