@@ -22,6 +22,8 @@ TOGGLE = "toggle"  # --name or --no-name; true or false in pyproject
 CHOICE = "choice"  # one of `choices`
 JOBS = "jobs"  # a positive number of processes, or "auto"
 PATH = "path"  # one file name, command line only
+MAPPING = "mapping"  # patterns to codes (flake8's per-file-ignores); in pyproject also a table
+OPTIONAL_TEXT = "optional-text"  # --name or --name=TEXT (`=` required, as ruff's); command line
 VERSION = "version"  # print the version and exit
 
 # The argparse groups of `keras-reuse --help`, in the order they are shown ("" is the parser's
@@ -149,6 +151,17 @@ OPTIONS: Tuple[Option, ...] = (
         CODES,
         key="extend-ignore",
         metavar="CODES",
+    ),
+    Option(
+        ("--per-file-ignores",),
+        MAPPING,
+        "codes to ignore in some files, as flake8's: 'tests/*:KR001,KR002 legacy.py:KR'",
+        "codes not to report in some files, with flake8's syntax and meaning: "
+        "`tests/*:KR001,KR002 legacy.py:KR` (the longest matching pattern applies; in "
+        'pyproject also a table, `{"tests/*" = ["KR001"]}`)',
+        CODES,
+        key="per-file-ignores",
+        metavar="MAPPING",
     ),
     Option(
         ("--disable-noqa",),
@@ -295,6 +308,17 @@ OPTIONS: Tuple[Option, ...] = (
         FIXES,
         key="show-fixes",
         default=False,
+    ),
+    Option(
+        ("--add-noqa",),
+        OPTIONAL_TEXT,
+        "add '# noqa: CODES' (with ' - REASON' when given as --add-noqa=REASON) to every line "
+        "with a finding",
+        "add `# noqa: KR00x` (` - REASON` with `--add-noqa=REASON`) to every line with a "
+        "finding, merged with a `# noqa: ...` already there, so that CI fails only on new "
+        "findings (see [Adopting](#adopting-on-an-existing-project))",
+        FIXES,
+        metavar="REASON",
     ),
     Option(
         ("-j", "--jobs"),

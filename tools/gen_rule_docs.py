@@ -107,6 +107,8 @@ def spellings(option):
         return f"`{option.metavar} ...`"
     if option.kind == options.TOGGLE:
         return f"`{option.long}`, `--no-{option.long[2:]}`"
+    if option.kind == options.OPTIONAL_TEXT:
+        return f"`{option.long}[={option.metavar}]`"
     value = "\\|".join(option.choices or ()) if option.kind == options.CHOICE else option.metavar
     main = option.flags.index(option.long)
     named = [f"`{flag} {value}`" if value else f"`{flag}`" for flag in option.flags[: main + 1]]

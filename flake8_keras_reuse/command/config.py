@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
-from ..options import CHOICE, FLAG, JOBS, LIST, TOGGLE, Option, split_list
+from ..options import CHOICE, FLAG, JOBS, LIST, MAPPING, TOGGLE, Option, split_list
 from ..options import OPTIONS as SHARED
-from . import formats
+from . import formats, per_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,6 +97,11 @@ def _check(path: str, key: str, value: Any) -> Any:
     wanted = _wanted(option, value)
     if wanted:
         raise ConfigError(f"{where} must be {wanted}")
+    if option.kind == MAPPING:
+        try:
+            return per_file.parse(value)
+        except per_file.PerFileError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     return split_list(value) if option.kind == LIST else value
 
 
@@ -108,6 +113,12 @@ def _wanted(option: Option, value: Any) -> Optional[str]:
         ):
             return None
         return "a list of strings or a comma-separated string"
+    if option.kind == MAPPING:
+        if isinstance(value, (str, dict)) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            return None
+        return "a string of patterns and codes, a list of such strings, or a table"
     if option.kind in (FLAG, TOGGLE):
         return None if isinstance(value, bool) else "true or false"
     if option.kind == CHOICE:

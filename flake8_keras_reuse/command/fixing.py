@@ -56,7 +56,7 @@ class Fixer:
 
             text_of, apply = notebook_fixing.text_of, notebook_fixing.apply
         else:
-            text_of, apply = _text_of, _apply_to_module
+            text_of, apply = _text_of, apply_to_module
         original = data
         fixed: List[Finding] = []
         rows = self.linter.lint_bytes(data, path)
@@ -111,7 +111,7 @@ def _text_of(data: bytes) -> Optional[str]:
         return None
 
 
-def _apply_to_module(data: bytes, fixes: Sequence[Fix]) -> Tuple[bytes, List[Fix]]:
+def apply_to_module(data: bytes, fixes: Sequence[Fix]) -> Tuple[bytes, List[Fix]]:
     encoding = _encoding(data)
     text = _text_of(data)
     if encoding is None or text is None:

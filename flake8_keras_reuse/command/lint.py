@@ -23,6 +23,7 @@ from ..findings import Finding, Settings
 from ..rules import internal_error, render
 from . import notebook
 from .noqa import Noqa
+from .per_file import PerFile
 from .selection import Selection
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -61,6 +62,11 @@ class Linter:
     settings: Settings = field(default_factory=Settings)  # the layer options
     selection: Selection = field(default_factory=Selection)
     disable_noqa: bool = False
+    per_file: Optional[PerFile] = None  # per-file-ignores
+
+    def selection_for(self, path: str) -> Selection:
+        codes = self.per_file.codes_for(path) if self.per_file else None
+        return self.selection if codes is None else self.selection.ignoring(codes)
 
     def lint_path(self, path: str) -> List[Row]:
         """Findings for one file; whatever goes wrong with it is one line for it, never the
@@ -125,9 +131,10 @@ class Linter:
         )
         lines = None
         locate = book.locate if book is not None else None
+        selection = self.selection_for(path)
         for finding in analyse(source, path, self.settings, tree=tree):
             code = finding.code
-            if not self.selection.reports(code):
+            if not selection.reports(code):
                 continue
             if not self.disable_noqa and noqa.silences(code, finding.line):
                 continue

@@ -28,6 +28,7 @@ from ..options import (
     JOBS,
     LAYER_OPTIONS,
     LIST,
+    OPTIONAL_TEXT,
     PATHS,
     TOGGLE,
     TOP,
@@ -37,10 +38,12 @@ from ..options import (
     split_list,
 )
 from ..rules import internal_error
-from . import config, formats
+from . import config, formats, per_file
+from .adding_noqa import NoqaAdder
 from .files import PathError, excluded, find_files, normalize_patterns
 from .fixing import Fixer, Outcome, unified_diff
 from .lint import Linter, Row
+from .per_file import PerFile
 from .selection import Selection
 
 PROG = "keras-reuse"
@@ -104,6 +107,8 @@ def _argparse_kwargs(option: Option) -> Dict[str, Any]:
         return {"choices": option.choices, **kwargs}
     if option.kind == JOBS:
         return {"type": _jobs, **kwargs}
+    if option.kind == OPTIONAL_TEXT:  # main() turns a bare --name into --name= first
+        return {"nargs": "?", "const": "", "default": None, **kwargs}
     if option.kind == VERSION:
         return {"action": "version", "version": _version(), **kwargs}
     return kwargs  # LIST and PATH: one string as given
@@ -126,6 +131,17 @@ class Choices:
             return split_list(value) if config.KEYS[key].kind == LIST else value
         return self.cfg.values.get(key, config.KEYS[key].default)
 
+    def per_file(self, key: str) -> Optional[PerFile]:
+        """per-file-ignores, its relative patterns resolved from where they were written."""
+        given = self.given(key)
+        if given is not None:
+            try:
+                return PerFile(per_file.parse(given), os.getcwd())
+            except per_file.PerFileError as exc:
+                raise UsageError(f"--{key}: {exc}") from None
+        entries = self.cfg.values.get(key)
+        return PerFile(entries, self.cfg.folder) if entries else None
+
     def patterns(self, key: str) -> List[str]:
         """Exclude patterns, relative ones resolved from where they were written."""
         if self.given(key) is not None:
@@ -144,7 +160,7 @@ class Terminated(BaseException):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_equals_only(sys.argv[1:] if argv is None else list(argv)))
     previous = _on_sigterm()
     try:
         return run(args)
@@ -171,6 +187,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _equals_only(argv: List[str]) -> List[str]:
+    """An optional value is given with `=` only (`--add-noqa=REASON`, as ruff's): a bare
+    `--add-noqa` never takes the path after it as its reason."""
+    bare = {option.long for option in config.OPTIONS if option.kind == OPTIONAL_TEXT}
+    out: List[str] = []
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            return out + argv[index:]
+        out.append(arg + "=" if arg in bare else arg)
+    return out
 
 
 SELECTION_KEYS = ("select", "ignore", "extend-select", "extend-ignore")
@@ -215,11 +243,18 @@ def run(args: argparse.Namespace) -> int:
         ),
         selection=Selection(*(_codes(settings, key) for key in SELECTION_KEYS)),
         disable_noqa=bool(settings.get("disable-noqa")),
+        per_file=settings.per_file("per-file-ignores"),
     )
     exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
     diff = bool(args.diff)
     fixing = diff or bool(settings.get("fix"))
-    fixer = Fixer(linter, unsafe=bool(settings.get("unsafe-fixes"))) if fixing else None
+    fixer: Union[Fixer, NoqaAdder, None] = None
+    if args.add_noqa is not None:
+        if fixing or linter.disable_noqa:
+            raise UsageError("--add-noqa cannot be used with --fix, --diff or --disable-noqa")
+        fixer = NoqaAdder(linter, args.add_noqa)
+    elif fixing:
+        fixer = Fixer(linter, unsafe=bool(settings.get("unsafe-fixes")))
     outcomes: List[Outcome] = []
     fixed_stdin: Optional[bytes] = None
 
@@ -266,7 +301,9 @@ def run(args: argparse.Namespace) -> int:
     report = formats.WRITERS[fmt](findings)
     extra = formats.statistics(findings) if settings.get("statistics") else ""
     if settings.get("show-fixes"):
-        if fixer is not None:
+        if isinstance(fixer, NoqaAdder):
+            pass  # the directives are the change; --show-fixes is about fixes
+        elif fixer is not None:
             extra += formats.fixed(list(zip(paths, outcomes)))
         else:
             extra += formats.offered(findings)
@@ -279,7 +316,14 @@ def run(args: argparse.Namespace) -> int:
         _write(report, args.output_file)
     if extra:
         sys.stderr.write(extra)
-    if fixer is not None:
+    if isinstance(fixer, NoqaAdder):
+        count = sum(len(o.fixed) for o in outcomes)
+        changed = sum(1 for o in outcomes if o.data is not None)
+        sys.stderr.write(
+            f"{PROG}: added # noqa to {count} finding{'s' * (count != 1)} in {changed} "
+            f"file{'s' * (changed != 1)}\n"
+        )
+    elif fixer is not None:
         count = sum(len(o.fixed) for o in outcomes)
         if count:
             left = sum(1 for f in findings if f.code is not None)

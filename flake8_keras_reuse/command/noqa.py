@@ -30,6 +30,7 @@ class Noqa:
         self.source = source
         self._lines: Optional[List[str]] = None
         self._mapping: Optional[Dict[int, str]] = None
+        self._last: Dict[int, int] = {}
 
     @property
     def lines(self) -> List[str]:
@@ -53,6 +54,13 @@ class Noqa:
         named = {c for c in _CODES_SEPARATORS.split(codes) if c}
         return code in named or code.startswith(tuple(named))
 
+    def comment_line(self, line: int) -> int:
+        """Where a `# noqa` for `line` goes: the last line its tokens span (after a multi-line
+        string or a backslash continuation; the line itself otherwise)."""
+        if self._mapping is None:
+            self._mapping = self._logical_ranges()
+        return self._last.get(line, line)
+
     def _line_for(self, line: int) -> str:
         if self._mapping is None:
             self._mapping = self._logical_ranges()
@@ -74,7 +82,9 @@ class Noqa:
                 if token.type in (tokenize.NL, tokenize.NEWLINE):
                     joined = "".join(self.lines[first - 1 : last])
                     ranges.update(dict.fromkeys(range(first, last + 1), joined))
+                    self._last.update(dict.fromkeys(range(first, last + 1), last))
                     first, last = len(self.lines) + 2, -1
         except (tokenize.TokenError, SyntaxError):
+            self._last = {}
             return {}
         return ranges

@@ -24,12 +24,19 @@ class Selection:
         extend_select: Optional[Sequence[str]] = None,
         extend_ignore: Optional[Sequence[str]] = None,
     ):
+        self._lists = (select, ignore, extend_select, extend_ignore)
         self.selected_explicitly = _prefixes(select, extend_select)
         self.ignored_explicitly = _prefixes(ignore, extend_ignore)
         # An explicit --select replaces the default; --extend-select adds to either.
         self.selected = _prefixes(DEFAULT_SELECT if select is None else select, extend_select)
         self.ignored = _prefixes(ignore, extend_ignore)
         self._cache: Dict[str, bool] = {}
+
+    def ignoring(self, codes: Sequence[str]) -> Selection:
+        """This selection with `codes` added to extend-ignore (a per-file-ignores entry, as
+        flake8's StyleGuide.copy makes it)."""
+        select, ignore, extend_select, extend_ignore = self._lists
+        return Selection(select, ignore, extend_select, [*(extend_ignore or ()), *codes])
 
     def reports(self, code: str) -> bool:
         if code not in self._cache:
