@@ -248,6 +248,8 @@ class _Owners:
         """`self.a = self.b = Norm()`: each attribute after the first is a second owner."""
         if id(value) in self.owners:
             first = next(t for t in node.targets if is_self_attr(t, self.self_param))
+            if first.attr == target.attr:
+                return  # `self.bn = self.bn = Norm()`: one attribute, written twice
             self._bind(value, target, f"self.{first.attr}", owner)
 
 
