@@ -67,10 +67,12 @@ def _wraps(node: ast.expr) -> bool:
 
 
 def _encloses(starts: Sequence[Tuple[int, int]], node: ast.expr) -> bool:
-    """Whether one of the sorted (line, col) starts lies inside the node, after its start.
-    Nodes nest, so a node that starts inside another's span is inside it; one that starts with
-    a call is its callee (`Dense(8)(x)`), which is always built."""
-    i = bisect.bisect_right(starts, (node.lineno, node.col_offset))
+    """Whether one of the sorted (line, col) starts lies inside the node. Nodes nest, so a node
+    that starts inside another's span is inside it. A start at a call's own start is its
+    callee's (`Dense(8)(x)`), which is always built; at any other node's start, it is the node's
+    first operand (`Dense(8)(x) + 1`, `Dense(8)(x)[0]`), which is not."""
+    find = bisect.bisect_right if isinstance(node, ast.Call) else bisect.bisect_left
+    i = find(starts, (node.lineno, node.col_offset))
     return i < len(starts) and starts[i] < (node.end_lineno, node.end_col_offset)
 
 
