@@ -169,6 +169,20 @@ SPECS = {
     "three_calls_one_line": {"Mixer": {"inputs": [[2, 8], [2, 8], [2, 8]]}},
     "helper_method": {"Head": {"inputs": [[2, 6]]}},
     "twin_slip": {"Block": {"inputs": [IMG]}},
+    "repeated_list": {"Stack": {"inputs": [[2, 8]]}},
+    "two_constructors": {
+        "__checks__": {
+            "1": "runs(lambda: TwoBranches()(arr(2, 8), arr(2, 8)))"
+            " and (lambda m: m.left.norm is not m.right.norm)(TwoBranches())"
+        }
+    },
+    "moved_to_init": {
+        "__checks__": {
+            "1": "made_per_call(Classifier(3), arr(2, 8, 8, 3)) == {}"
+            " and (lambda m: all(n == 1 for n in calls(m, arr(2, 8, 8, 3)).values()))"
+            "(Classifier(3))"
+        }
+    },
     "functional_local": {
         "__checks__": {
             "1": "runs(lambda: tower()(arr(2, 8)))"
@@ -210,3 +224,101 @@ def test_keras_runs_every_fixed_model_with_each_instance_once():
                 assert before[cls]["error"] is not None, name
             else:
                 assert any(a["calls"] > 1 and a["variables"] for a in before[cls]["attrs"].values())
+
+
+KR004_CASES = """
+import keras
+from keras import layers
+
+
+def build(n, k):
+    plain = [layers.Dense(4)] * n
+    left = (n) * [layers.Dense(4)]
+    named = [layers.Dense(4, name="head")] * n
+    twice = [layers.Dense(4)] * 2 * k
+    translated = [layers.Dense(_("units"))] * n
+    walrus = [layers.Dense(4)] * (m := n)
+    norm = layers.BatchNormalization()
+    pair = Pair(norm, norm)
+    return plain, left, named, twice, translated, walrus, pair
+
+
+class Pair(keras.Model):
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = a, b
+"""
+
+
+def test_kr004_fixes_only_where_the_repetition_is_one_place():
+    from flake8_keras_reuse import analyse
+    from flake8_keras_reuse.findings import DISPLAY_ONLY, UNSAFE
+
+    found = {
+        f.line: f.fix.applicability if f.fix else None
+        for f in analyse(KR004_CASES, "cases.py")
+        if f.code == "KR004"
+    }
+    lines = {text.split("=")[0].strip(): n for n, text in enumerate(KR004_CASES.split("\n"), 1)}
+    assert found[lines["plain"]] == UNSAFE
+    assert found[lines["left"]] == UNSAFE
+    assert found[lines["named"]] == DISPLAY_ONLY  # n layers with one name
+    # a product repeated again, a `_` the loop variable would hide, a walrus a comprehension
+    # cannot hold, one instance given twice to one constructor: no fix
+    for name in ("twice", "translated", "walrus", "pair"):
+        assert lines[name] in found and found[lines[name]] is None, name
+
+
+KR003_CASES = """
+import keras
+from keras import layers
+
+
+class Head(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.units = 4
+
+    def call(self, x, width):
+        y = layers.Dense(x.shape[-1])(x)  # reads: x
+        z = layers.Dense(self.missing)(y)  # reads: self.missing
+        for _ in range(2):
+            z = layers.Dense(self.units)(z)  # none: in a loop
+        w = [layers.Dense(4)(z) for _ in range(2)]  # none: in a comprehension
+        z = layers.Dense(self.units)(z)  # unsafe
+        return z + w[0]
+
+
+class NoInit(keras.layers.Layer):
+    def call(self, x):
+        return layers.Dense(4)(x)  # none: no __init__
+
+
+class EarlyReturn(keras.layers.Layer):
+    def __init__(self, flag):
+        super().__init__()
+        if flag:
+            return
+
+    def call(self, x):
+        return layers.Dense(4)(x)  # none: __init__ may return early
+"""
+
+
+def test_kr003_moves_only_what_runs_once_and_says_what_it_reads():
+    from flake8_keras_reuse import analyse
+    from flake8_keras_reuse.findings import DISPLAY_ONLY, UNSAFE
+
+    findings = [f for f in analyse(KR003_CASES, "cases.py") if f.code == "KR003"]
+    lines = KR003_CASES.split("\n")
+    assert len(findings) == 7
+    for finding in findings:
+        said = lines[finding.line - 1].split("# ", 1)[1]
+        if said.startswith("reads: "):
+            assert finding.fix.applicability == DISPLAY_ONLY, said
+            assert said[len("reads: ") :] in finding.fix.description
+        elif said == "unsafe":
+            assert finding.fix.applicability == UNSAFE
+            assert "self.dense" in finding.fix.description
+        else:
+            assert finding.fix is None, said

@@ -9,18 +9,23 @@ says unambiguously what to change, and every other finding is left without one.
   constructor text, named after it with `_2` (`_3`, ... when taken); the call is renamed.
   Safe for KR005 (the model raises before it runs, so no checkpoint holds its weights), unsafe
   for KR001 (a checkpoint finds its weights by attribute path).
-- KR004 `[Layer(...)] * n`: `[Layer(...) for _ in range(n)]`. Unsafe, as KR001.
+- KR004 `[Layer(...)] * n`: `[Layer(...) for _ in range(n)]`. Unsafe, as KR001: a checkpoint
+  of the shared instance has one set of weights where the model now has n. KR004 one local
+  instance handed to a second constructor (`Branch(norm)` twice): the second gets a new local,
+  made as KR005's copy is. Unsafe: the sharing may be what the code means.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..findings import DISPLAY_ONLY, SAFE, UNSAFE, Edit, Finding, Fix
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The methods a layer's sublayers are made in (Keras's own two places).
 _MAKERS = ("__init__", "build")
@@ -30,6 +35,18 @@ _SAFE_OWN = "safe: this call raises, so the model never ran and no checkpoint ho
 _UNSAFE_OWN = (
     "unsafe: weights saved before are found by attribute path, and Keras's automatic layer "
     "names shift, so an existing checkpoint no longer loads as it did"
+)
+_UNSAFE_MANY = (
+    "unsafe: the slots stop sharing one set of weights, so a checkpoint saved with the shared "
+    "instance no longer loads as it did"
+)
+_UNSAFE_OWNERS = (
+    "unsafe: the two owners stop sharing weights and statistics, so code that relied on the "
+    "sharing, or a checkpoint saved with it, behaves differently"
+)
+_UNSAFE_MOVED = (
+    "unsafe: the layer is then one, tracked and trained, where each call made a new one, so "
+    "the model's outputs and weights change"
 )
 _NAMED = "display-only: the copy would repeat the layer's name={name}; give it a name of its own"
 
@@ -77,6 +94,17 @@ class _Text:
     def indent(self, stmt: ast.stmt) -> str:
         return self.lines[stmt.lineno - 1][: stmt.col_offset].decode("utf-8", "replace")
 
+    def between(self, start: Tuple[int, int], end: Tuple[int, int]) -> Optional[str]:
+        """The text from one (line, byte column) to another."""
+        (line, col), (end_line, end_col) = start, end
+        if not 0 < line <= end_line <= len(self.lines):
+            return None
+        if line == end_line:
+            return self.lines[line - 1][col:end_col].decode("utf-8", "replace")
+        parts = [self.lines[line - 1][col:], *self.lines[line : end_line - 1]]
+        parts.append(self.lines[end_line - 1][:end_col])
+        return b"\n".join(parts).decode("utf-8", "replace")
+
     def line_end(self, line: int) -> int:
         return len(self.lines[line - 1])
 
@@ -95,23 +123,47 @@ class _Fixer:
         self.text = text
         self._calls: Optional[Dict[Tuple[int, int], ast.Call]] = None
         self._scopes: Optional[List[ast.AST]] = None
+        self._products: Optional[Dict[Tuple[int, int], ast.BinOp]] = None
         self._taken: Optional[Set[str]] = None
         # Names handed out so far, per owner and original name: a third call gets `_3`.
         self.given: Dict[Tuple[int, str], List[str]] = {}
 
     def call_at(self, finding: Finding) -> Optional[ast.Call]:
         """The call a finding points at (its position is the call's)."""
-        if self._calls is None:
-            self._calls = {
-                (n.lineno, n.col_offset): n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
-            }
-        call = self._calls.get((finding.line, finding.col))
+        call = self.call_starting_at(finding.line, finding.col)
         if call is None or (finding.end_line, finding.end_col) != (
             call.end_lineno,
             call.end_col_offset,
         ):
             return None
         return call
+
+    def call_starting_at(self, line: int, col: int) -> Optional[ast.Call]:
+        if self._calls is None:
+            self._calls = {
+                (n.lineno, n.col_offset): n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+            }
+        return self._calls.get((line, col))
+
+    def repeated_at(self, line: int, col: int) -> Optional[Tuple[ast.BinOp, ast.List, ast.expr]]:
+        """`[Layer(...)] * n` at a position: (the product, the list, the count);
+        None when the product is itself repeated again (`[L()] * 2 * k`)."""
+        if self._products is None:
+            products = [
+                n
+                for n in ast.walk(self.tree)
+                if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult)
+            ]
+            inner = {id(side) for p in products for side in (p.left, p.right)}
+            self._products = {(p.lineno, p.col_offset): p for p in products if id(p) not in inner}
+        product = self._products.get((line, col))
+        if product is None:
+            return None
+        for one, count in ((product.left, product.right), (product.right, product.left)):
+            if isinstance(one, ast.List) and len(one.elts) == 1:
+                if isinstance(one.elts[0], ast.Call) and not isinstance(count, ast.List):
+                    return product, one, count
+        return None
 
     def scopes_around(self, line: int) -> List[ast.AST]:
         """The classes and functions whose lines hold `line`, innermost last."""
@@ -139,6 +191,15 @@ class _Fixer:
                     taken.add((node.asname or node.name).split(".")[0])
             self._taken = taken
         return self._taken
+
+    def fresh_attribute(self, name: str) -> str:
+        """`name`, or `name_2`, `name_3` ... when the file uses it."""
+        taken = self.taken()
+        new, number = name, 2
+        while new in taken:
+            new, number = f"{name}_{number}", number + 1
+        taken.add(new)
+        return new
 
     def new_name(self, owner: _Owner, name: str) -> str:
         taken = self.taken()
@@ -373,4 +434,288 @@ def _last_copy(stmt: ast.Assign, body: List[ast.stmt], name: str, text: _Text) -
     return last
 
 
-_FIXERS = {"KR006": _twin, "KR005": _own_instance, "KR001": _own_instance}
+def _repeated(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
+    """KR004 `[Layer(...)] * n` (or `n * [...]`): n instances, `[Layer(...) for _ in range(n)]`.
+
+    Made in place, so the list's own text and comments stay: ` * n` is removed and
+    ` for _ in range(n)` follows the construction."""
+    if finding.kind != "bound":
+        return None
+    found = fixer.repeated_at(finding.line, finding.col)
+    if found is None:
+        return None
+    product, listed, count = found
+    made = listed.elts[0]
+    count_text = fixer.text.segment(count)
+    if count_text is None or not _may_repeat(made, count):
+        return None
+    scopes = fixer.scopes_around(finding.line)
+    if scopes and isinstance(scopes[-1], ast.ClassDef):
+        return None  # a comprehension in a class body does not see the class's names
+    # The repetition's own text goes: ` * n` after the list, or `n * ` before it.
+    if product.left is listed:
+        cut = (_end(listed), _end(product))
+    else:
+        cut = ((product.lineno, product.col_offset), (listed.lineno, listed.col_offset))
+    removed = fixer.text.between(*cut)
+    # After the construction, up to `]`: only spacing and at most a trailing comma, which the
+    # comprehension cannot keep.
+    after = fixer.text.between(_end(made), _end(listed))
+    if removed is None or "#" in removed or after is None:
+        return None
+    # Comments there stay where they are; only the comma goes.
+    bare = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), after[:-1])
+    if bare.strip() not in ("", ","):
+        return None
+    edits = [Edit(*cut[0], *cut[1], "")]
+    made_end = _end(made)
+    tail = f" for _ in range({count_text})"
+    if "," in bare:
+        comma = len(after[: bare.index(",")].encode("utf-8"))
+        edits.append(Edit(*made_end, made_end[0], made_end[1] + comma + 1, tail))
+    else:
+        edits.append(Edit(*made_end, *made_end, tail))
+    applicability, why = UNSAFE, _UNSAFE_MANY
+    named = next((k for k in made.keywords if k.arg == "name"), None)  # type: ignore[attr-defined]
+    if named is not None and not (
+        isinstance(named.value, ast.Constant) and named.value.value is None
+    ):
+        applicability = DISPLAY_ONLY
+        why = _NAMED.format(name=fixer.text.segment(named.value) or "...").replace(
+            "the copy would", "the copies would"
+        )
+    shown = _short(fixer.text.segment(made) or "...")
+    return Fix(
+        f"Make {count_text} instances, one per slot: '[{shown} for _ in range({count_text})]' "
+        f"({why})",
+        tuple(sorted(edits, key=lambda e: (e.line, e.col))),
+        applicability,
+    )
+
+
+def _end(node: ast.AST) -> Tuple[int, int]:
+    return getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0
+
+
+# Inside a comprehension these mean something else, or are a syntax error.
+_NOT_REPEATABLE = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+def _may_repeat(made: ast.AST, count: ast.AST) -> bool:
+    """Whether `made` can run once per slot inside a comprehension over `range(count)`: no
+    `_` of its own (gettext's) that the loop variable would hide, no `super()` (before 3.12
+    a comprehension is a function without `__class__`), no walrus, yield or await."""
+    for node in (*ast.walk(made), *ast.walk(count)):
+        if isinstance(node, _NOT_REPEATABLE):
+            return False
+        if isinstance(node, ast.Name) and node.id in ("_", "super"):
+            return False
+    return True
+
+
+def _short(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= 40 else one_line[:37] + "..."
+
+
+def _second_owner(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
+    """KR004 `Branch(norm)` twice: the second constructor gets a new instance, a local made
+    right after `norm = ...` with the same constructor text."""
+    name = str(finding.args.get("name", ""))
+    if finding.kind != "bound" or not str(finding.args.get("owner", "")).endswith("(...)"):
+        return None
+    owner_call = fixer.call_starting_at(finding.line, finding.col)
+    if owner_call is None or not name.isidentifier():
+        return None
+    given = [
+        arg
+        for arg in (*owner_call.args, *(k.value for k in owner_call.keywords))
+        if isinstance(arg, ast.Name) and arg.id == name
+    ]
+    if len(given) != 1:
+        return None  # `Pair(norm, norm)`: which one to replace is not one place
+    functions = [s for s in fixer.scopes_around(finding.line) if isinstance(s, _FUNCTIONS)]
+    owner = _Owner(functions[-1] if functions else fixer.tree, attribute=False)
+    made = _single_construction(owner, name)
+    if made is None:
+        return None
+    stmt, body = made
+    if not fixer.text.alone_on_lines(stmt) or stmt.lineno >= owner_call.lineno:
+        return None
+    stmt_text, target_text = fixer.text.segment(stmt), fixer.text.segment(stmt.targets[0])
+    if stmt_text is None or target_text is None or not stmt_text.startswith(target_text):
+        return None
+    new = fixer.new_name(owner, name)
+    anchor = _last_copy(stmt, body, name, fixer.text)
+    end_line = anchor.end_lineno or anchor.lineno
+    at = fixer.text.line_end(end_line)
+    arg = given[0]
+    edits = (
+        Edit(
+            end_line,
+            at,
+            end_line,
+            at,
+            "\n" + fixer.text.indent(stmt) + new + stmt_text[len(target_text) :],
+        ),
+        Edit(arg.lineno, arg.col_offset, *_end(arg), new),
+    )
+    layer = str(finding.args.get("cls", "layer"))
+    return Fix(
+        f"Give {_short(fixer.text.segment(owner_call.func) or '...')}(...) its own '{new}', a "
+        f"new {layer} made as '{name}' is, right after it ({_UNSAFE_OWNERS})",
+        edits,
+        UNSAFE,
+    )
+
+
+def _moved(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
+    """KR003: the construction goes to the end of `__init__` as `self.<name>`, and call()
+    calls that. Only for a construction written in call() itself, run at most once per pass
+    (not in a loop, comprehension, lambda or nested function: moved, one instance would be
+    called many times)."""
+    made = fixer.call_at(finding)
+    scopes = fixer.scopes_around(finding.line)
+    if made is None or len(scopes) < 2:
+        return None
+    method, cls = scopes[-1], scopes[-2]
+    if not isinstance(method, ast.FunctionDef) or method.name != "call":
+        return None
+    if not isinstance(cls, ast.ClassDef) or not _once_in(method, made):
+        return None
+    init = next(
+        (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is None or not init.args.args or not method.args.args or not init.body:
+        return None
+    me = init.args.args[0].arg
+    if method.args.args[0].arg != me or not _ends_plainly(init, fixer.text):
+        return None
+    made_text = fixer.text.segment(made)
+    if made_text is None:
+        return None
+    name = fixer.fresh_attribute(_snake(_callee_name(made.func)))
+    last = init.body[-1]
+    end_line = last.end_lineno or last.lineno
+    at = fixer.text.line_end(end_line)
+    indent = fixer.text.indent(init.body[0])
+    edits = (
+        Edit(end_line, at, end_line, at, f"\n{indent}{me}.{name} = {made_text}"),
+        Edit(made.lineno, made.col_offset, *_end(made), f"{me}.{name}"),
+    )
+    what = f"Make it once, as '{me}.{name}' at the end of __init__, and call that here"
+    reads = _reads_of_call(made, method, init, me)
+    if reads:
+        return Fix(
+            f"{what} (display-only: its arguments read {', '.join(reads)}, which __init__ does "
+            "not have; move it by hand, to build() when they come from the input's shape)",
+            edits,
+            DISPLAY_ONLY,
+        )
+    return Fix(f"{what} ({_UNSAFE_MOVED})", edits, UNSAFE)
+
+
+def _once_in(method: ast.FunctionDef, node: ast.AST) -> bool:
+    """Whether `node` is in `method`'s own statements outside any loop or nested scope."""
+    repeating = (*_LOOPS, *_COMPREHENSIONS, ast.Lambda, *_FUNCTIONS, ast.ClassDef)
+
+    def find(parent: ast.AST, inside_loop: bool) -> Optional[bool]:
+        for child in ast.iter_child_nodes(parent):
+            if child is node:
+                return not inside_loop
+            found = find(child, inside_loop or isinstance(child, repeating))
+            if found is not None:
+                return found
+        return None
+
+    return bool(find(method, False))
+
+
+def _ends_plainly(init: ast.FunctionDef, text: _Text) -> bool:
+    """`__init__` calls super().__init__ in its own statements, returns nowhere, and its last
+    statement ends its line: a line added after it runs last."""
+    own = [n for s in init.body for n in _walk_own(s)]
+    if any(isinstance(n, ast.Return) for n in own):
+        return False
+    supers = [
+        n
+        for n in own
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "__init__"
+        and isinstance(n.func.value, ast.Call)
+        and isinstance(n.func.value.func, ast.Name)
+        and n.func.value.func.id == "super"
+    ]
+    return bool(supers) and text.alone_on_lines(init.body[-1])
+
+
+def _walk_own(node: ast.AST) -> List[ast.AST]:
+    """The nodes of a statement, without those of nested functions and classes."""
+    out, todo = [], [node]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
+                todo.append(child)
+    return out
+
+
+def _reads_of_call(
+    made: ast.Call, method: ast.FunctionDef, init: ast.FunctionDef, me: str
+) -> List[str]:
+    """What the construction reads that will not be there at the end of __init__: call()'s
+    parameters and locals, and `self.x` that __init__ does not assign."""
+    params = {a.arg for a in (*method.args.args, *method.args.kwonlyargs, *method.args.posonlyargs)}
+    params |= {a.arg for a in (method.args.vararg, method.args.kwarg) if a is not None}
+    local = params | {
+        n.id
+        for n in _walk_own_body(method)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    assigned = {
+        n.attr
+        for n in _walk_own_body(init)
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == me
+    }
+    reads: List[str] = []
+    for node in ast.walk(made):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == me and node.attr not in assigned:
+                reads.append(f"{me}.{node.attr}")
+        elif isinstance(node, ast.Name) and node.id != me and node.id in local:
+            reads.append(node.id)
+    return sorted(set(reads))
+
+
+def _walk_own_body(function: ast.FunctionDef) -> List[ast.AST]:
+    return [n for s in function.body for n in _walk_own(s)]
+
+
+def _snake(name: str) -> str:
+    """`BatchNormalization` -> `batch_normalization`, `Conv2D` -> `conv2d` (Keras's own names)."""
+    out = re.sub(r"(?<!^)(?<!_)(?=[A-Z][a-z])", "_", name).lower()  # a new word: `Norm...`
+    return out if out.isidentifier() else "layer"
+
+
+def _callee_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else "layer"
+
+
+def _kr004(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
+    return _repeated(fixer, finding) or _second_owner(fixer, finding)
+
+
+_FIXERS = {
+    "KR003": _moved,
+    "KR006": _twin,
+    "KR005": _own_instance,
+    "KR001": _own_instance,
+    "KR004": _kr004,
+}
