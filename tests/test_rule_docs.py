@@ -99,3 +99,27 @@ def test_links_inside_the_readme_lead_somewhere():
     anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
     links = set(re.findall(r"\]\(#([^)]+)\)", README))
     assert links and links <= anchors, links - anchors
+
+
+def test_every_rule_page_says_the_fix_the_findings_carry():
+    """A page's `**Fix** (safe|unsafe, ...)` is the applicability the before/after pairs' findings
+    carry (display-only aside); a page that says `**Fix.** None` has no fix in any pair."""
+    from flake8_keras_reuse import analyse
+    from flake8_keras_reuse.findings import DISPLAY_ONLY
+
+    offered = {}
+    for path in sorted((ROOT / "tests" / "fixes").glob("*.py")):
+        if ".fixed" in path.name:
+            continue
+        for finding in analyse(path.read_text(encoding="utf-8"), str(path)):
+            if finding.fix is not None and finding.fix.applicability != DISPLAY_ONLY:
+                offered.setdefault(finding.code, set()).add(finding.fix.applicability)
+    for code in ("KR001", "KR002", "KR003", "KR004", "KR005", "KR006"):
+        page = section(code)
+        said = re.search(r"^\*\*Fix\*\* \((safe|unsafe), `--(fix|unsafe-fixes)`\)", page, re.M)
+        if said is None:
+            assert "**Fix.** None" in page, code
+            assert code not in offered, code
+        else:
+            assert offered.get(code) == {said.group(1)}, code
+            assert (said.group(2) == "fix") == (said.group(1) == "safe"), code

@@ -13,6 +13,9 @@ says unambiguously what to change, and every other finding is left without one.
   of the shared instance has one set of weights where the model now has n. KR004 one local
   instance handed to a second constructor (`Branch(norm)` twice): the second gets a new local,
   made as KR005's copy is. Unsafe: the sharing may be what the code means.
+- KR003 (a construction in call()): made once at the end of `__init__` as `self.<snake name>`,
+  and called there. Unsafe (one trained layer where each call made a new one); display-only
+  when its arguments read what `__init__` does not have (call()'s locals, attributes set later).
 """
 
 from __future__ import annotations
