@@ -9,6 +9,6 @@ if __name__ == "__main__":
     # removes it for the same reason).
     if sys.path and sys.path[0] in ("", os.getcwd()):
         sys.path.pop(0)
-    from flake8_keras_reuse.command.main import main
+    from flake8_keras_reuse.cli import main
 
     sys.exit(main())

@@ -65,7 +65,7 @@ def test_metadata(dist):
     assert set(urls) >= {"Homepage", "Changelog", "Issues", "Rule documentation"}
     assert 'Requires-Dist: tomli>=1.1; python_version < "3.11"' in metadata
     entry_points = wheel.read(meta.replace("METADATA", "entry_points.txt")).decode("utf-8")
-    assert "keras-reuse = flake8_keras_reuse.command.main:main" in entry_points
+    assert "keras-reuse = flake8_keras_reuse.cli:main" in entry_points
     assert "KR = flake8_keras_reuse.plugin:KerasReuseChecker" in entry_points
 
 

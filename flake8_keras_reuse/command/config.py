@@ -73,6 +73,11 @@ def load(path: Optional[str]) -> Config:
     return Config(path, values)
 
 
+def validate(where: str, table: Dict[str, Any]) -> Dict[str, Any]:
+    """Settings given elsewhere (an editor's), keyed and checked as `[tool.keras-reuse]`."""
+    return {key: _check(where, key, value) for key, value in table.items()}
+
+
 def _tool(data: Dict[str, Any], path: str) -> Dict[str, Any]:
     """The file's [tool] table; a `tool` that is not a table is an error, as for ruff."""
     tool = data.get("tool", {})

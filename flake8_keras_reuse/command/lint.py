@@ -91,15 +91,30 @@ class Linter:
             finding = internal_error.from_exception(exc)
             return [Row(path, 1, 1, 1, finding.code, render(finding), None, finding)]
 
-    def _lint_bytes(self, data: bytes, path: str) -> List[Row]:
+    def lint_text(self, text: str, path: str) -> List[Row]:
+        """Findings for text already decoded: an editor's buffer (a notebook's JSON)."""
+        try:
+            return self._lint_bytes(None, path, text)
+        except Exception as exc:  # noqa: BLE001 - as lint_bytes
+            if raise_errors():
+                raise
+            finding = internal_error.from_exception(exc)
+            return [Row(path, 1, 1, 1, finding.code, render(finding), None, finding)]
+
+    def _lint_bytes(
+        self, data: Optional[bytes], path: str, text: Optional[str] = None
+    ) -> List[Row]:
         is_notebook = path.endswith(NOTEBOOK_SUFFIX)
         book = None
         try:
+            if text is not None:  # as _decode leaves it: universal newlines, no BOM
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                text = text[1:] if text.startswith("\ufeff") else text
             if is_notebook:
-                book = notebook.read(_decode(data, is_notebook=True))
+                book = notebook.read(text if text is not None else _decode(data or b"", True))
                 source = book.source
             else:
-                source = _decode(data)
+                source = text if text is not None else _decode(data or b"")
             noqa = Noqa(source)
             if not self.disable_noqa and noqa.skips_file():
                 return []

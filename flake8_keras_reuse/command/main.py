@@ -231,13 +231,9 @@ def _on_sigterm() -> Any:
         return None
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.isolated:
-        cfg = config.Config()
-    else:
-        cfg = config.load(args.config or config.find(os.getcwd()))
-    settings = Choices(args, cfg)
-    linter = Linter(
+def make_linter(settings: Choices) -> Linter:
+    """The linter the settings describe (the command's, and the language server's)."""
+    return Linter(
         settings=Settings(
             layers=extra_layers({o.dest: settings.get(o.key or "") for o in LAYER_OPTIONS})
         ),
@@ -245,6 +241,20 @@ def run(args: argparse.Namespace) -> int:
         disable_noqa=bool(settings.get("disable-noqa")),
         per_file=settings.per_file("per-file-ignores"),
     )
+
+
+def configured(cfg: config.Config) -> Choices:
+    """The settings of a configuration alone, with nothing given on a command line."""
+    return Choices(parser().parse_args([]), cfg)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.isolated:
+        cfg = config.Config()
+    else:
+        cfg = config.load(args.config or config.find(os.getcwd()))
+    settings = Choices(args, cfg)
+    linter = make_linter(settings)
     exclude = settings.patterns("exclude") + settings.patterns("extend-exclude")
     diff = bool(args.diff)
     fixing = diff or bool(settings.get("fix"))
