@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..findings import DISPLAY_ONLY, SAFE, UNSAFE, Edit, Finding, Fix
+from .syntax import terminal_name
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -597,7 +598,7 @@ def _moved(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
     made_text = fixer.text.segment(made)
     if made_text is None:
         return None
-    name = fixer.fresh_attribute(_snake(_callee_name(made.func)))
+    name = fixer.fresh_attribute(_snake(terminal_name(made.func) or "layer"))
     last = init.body[-1]
     end_line = last.end_lineno or last.lineno
     at = fixer.text.line_end(end_line)
@@ -703,12 +704,6 @@ def _snake(name: str) -> str:
     """`BatchNormalization` -> `batch_normalization`, `Conv2D` -> `conv2d` (Keras's own names)."""
     out = re.sub(r"(?<!^)(?<!_)(?=[A-Z][a-z])", "_", name).lower()  # a new word: `Norm...`
     return out if out.isidentifier() else "layer"
-
-
-def _callee_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else "layer"
 
 
 def _kr004(fixer: _Fixer, finding: Finding) -> Optional[Fix]:
