@@ -121,6 +121,7 @@ SPECS = {
     "graphs/built_in_call.py": {
         "Classifier": {"init": {"classes": 3}, "inputs": [IMG]},
         "NotOnTheForwardPath": {"inputs": [[2, 8]]},
+        "Residual": {"inputs": [[2, 4]]},
     },
     "graphs/functional.py": {},
     "graphs/sequential.py": {},
@@ -130,6 +131,7 @@ SPECS = {
     "identity/reached_other_ways.py": {
         "Reached": {"inputs": [[2, 8]]},
         "OncePerObject": {"inputs": [[2, 8]]},
+        "WrittenTwice": {"inputs": [[2, 8]]},
     },
     "identity/factories.py": {},
     "identity/two_graphs.py": {},
